@@ -1,0 +1,1 @@
+"""Evaluation utilities for codeseed (pure metric functions live in :mod:`eval.metrics`)."""

@@ -1,0 +1,249 @@
+"""Exact nearest-neighbour search over unit vectors, saved next to a description of how it was built.
+
+Why exact (``IndexFlatIP``): a qualitative project has thousands to a few
+hundred thousand segments; brute-force inner product over 384-d float32 is
+milliseconds at that size and never misses a neighbour, so approximate indexes
+would only add tuning knobs. Vectors are unit length, so inner product equals
+cosine similarity.
+
+Why ``IndexIDMap2``: segments keep their own int64 ids, can be removed when a
+transcript changes, and ``ids`` can be read back to check the index against the
+project.
+
+Why a ``.meta.json`` beside the ``.faiss`` file: a FAISS file does not say
+which model made its vectors. Searching with query vectors from another model
+returns confident nonsense, so loading refuses an index built with a different
+model or dimension.
+
+FAISS is imported lazily so ``import index`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import IndexMismatchError
+
+META_FORMAT = 1
+REBUILD_FIX = "run `codeseed index PROJECT --rebuild`"
+
+
+class IndexCorruptError(IndexMismatchError):
+    """The saved index files are missing, unreadable, or disagree with each other."""
+
+
+def normalise(vectors: Any) -> np.ndarray:
+    """Return a C-contiguous float32 copy of ``vectors`` with each row scaled to unit length.
+
+    A 1-d input is treated as one row. All-zero rows stay zero (there is no
+    direction to keep) instead of becoming NaN.
+    """
+    array = np.array(vectors, dtype=np.float32, copy=True, ndmin=2, order="C")
+    if array.ndim != 2:
+        raise ValueError(f"expected a 2-d array of vectors, got shape {array.shape}")
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    np.divide(array, norms, out=array, where=norms > 0)
+    return array
+
+
+def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
+    array = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if array.ndim != 1 or not np.issubdtype(array.dtype, np.integer):
+        raise ValueError("ids must be a 1-d sequence of integers")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write to a temp file in the same folder, fsync, then ``os.replace``: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+class VectorIndex:
+    """Inner-product index over unit float32 vectors keyed by int64 ids."""
+
+    def __init__(self, dimension: int, model: str) -> None:
+        import faiss
+
+        if int(dimension) < 1:
+            raise ValueError("dimension must be positive")
+        self.dimension = int(dimension)
+        self.model = str(model)
+        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+
+    def __repr__(self) -> str:
+        return f"VectorIndex(dimension={self.dimension}, model={self.model!r}, count={len(self)})"
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The stored ids in insertion order (a copy)."""
+        import faiss
+
+        return faiss.vector_to_array(self._index.id_map).astype(np.int64, copy=True)
+
+    def _check_vectors(self, vectors: Any) -> np.ndarray:
+        array = normalise(vectors)
+        if array.shape[1] != self.dimension:
+            raise ValueError(f"vectors have dimension {array.shape[1]}, index has {self.dimension}")
+        return array
+
+    def add(self, vectors: Any, ids: Iterable[int] | np.ndarray) -> None:
+        """Add vectors (normalised here, so callers cannot forget) under unique ids."""
+        id_array = _as_ids(ids)
+        if id_array.size == 0 and np.size(vectors) == 0:
+            return
+        array = self._check_vectors(vectors)
+        if array.shape[0] != id_array.shape[0]:
+            raise ValueError(f"{array.shape[0]} vectors but {id_array.shape[0]} ids")
+        if np.unique(id_array).size != id_array.size:
+            raise ValueError("ids must be unique within one add() call")
+        clash = np.intersect1d(id_array, self.ids)
+        if clash.size:
+            raise ValueError(f"ids already in the index: {clash[:5].tolist()} (remove them first)")
+        self._index.add_with_ids(array, id_array)
+
+    def remove(self, ids: Iterable[int] | np.ndarray) -> int:
+        """Remove the given ids (unknown ids are ignored); returns how many were removed."""
+        import faiss
+
+        id_array = _as_ids(ids)
+        if id_array.size == 0 or len(self) == 0:
+            return 0
+        return int(self._index.remove_ids(faiss.IDSelectorBatch(id_array)))
+
+    def search(self, queries: Any, k: int) -> list[list[tuple[int, float]]]:
+        """For each query, up to ``k`` ``(id, score)`` pairs, best first; score is cosine similarity.
+
+        FAISS pads with id -1 when fewer than ``k`` vectors exist; those are
+        dropped, so an empty index gives empty lists.
+        """
+        array = self._check_vectors(queries) if np.size(queries) else np.zeros((0, self.dimension), np.float32)
+        if array.shape[0] == 0:
+            return []
+        k = min(int(k), len(self))
+        if k <= 0:
+            return [[] for _ in range(array.shape[0])]
+        scores, found = self._index.search(array, k)
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
+            for row_ids, row_scores in zip(found, scores)
+        ]
+
+    # ---- persistence -------------------------------------------------------------------------
+
+    @staticmethod
+    def paths(directory: str | os.PathLike[str], name: str = "segments") -> tuple[Path, Path]:
+        """``(<name>.faiss, <name>.meta.json)`` inside ``directory``."""
+        folder = Path(directory)
+        return folder / f"{name}.faiss", folder / f"{name}.meta.json"
+
+    @classmethod
+    def exists(cls, directory: str | os.PathLike[str], name: str = "segments") -> bool:
+        """True when both files of a saved index are present."""
+        return all(p.is_file() for p in cls.paths(directory, name))
+
+    def save(self, directory: str | os.PathLike[str], name: str = "segments") -> None:
+        """Write ``<name>.faiss`` then ``<name>.meta.json``, each atomically.
+
+        The meta records count and ids, so a crash between the two writes is
+        detected on load as a disagreement rather than trusted.
+        """
+        import faiss
+
+        index_path, meta_path = self.paths(directory, name)
+        index_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(index_path, faiss.serialize_index(self._index).tobytes())
+        meta = {
+            "format": META_FORMAT,
+            "model": self.model,
+            "dimension": self.dimension,
+            "normalised": True,
+            "metric": "inner_product",
+            "count": len(self),
+            "ids": self.ids.tolist(),
+            "faiss_version": getattr(faiss, "__version__", "unknown"),
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        _write_atomic(meta_path, (json.dumps(meta, indent=1) + "\n").encode("utf-8"))
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | os.PathLike[str],
+        name: str = "segments",
+        *,
+        expect_model: str | None = None,
+        expect_dimension: int | None = None,
+    ) -> VectorIndex:
+        """Load a saved index, refusing one built with another model/dimension or damaged on disk."""
+        import faiss
+
+        index_path, meta_path = cls.paths(directory, name)
+        missing = [p.name for p in (index_path, meta_path) if not p.is_file()]
+        if missing:
+            raise IndexCorruptError(
+                f"No saved vector index in {Path(directory)}: missing {', '.join(missing)}.", fix=REBUILD_FIX
+            )
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            model, dimension = str(meta["model"]), int(meta["dimension"])
+            count, ids = int(meta["count"]), np.asarray(meta["ids"], dtype=np.int64)
+            if meta.get("metric") != "inner_product" or meta.get("normalised") is not True:
+                raise ValueError(f"unsupported metric {meta.get('metric')!r}")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise IndexCorruptError(f"Index description {meta_path} is unreadable: {exc}", fix=REBUILD_FIX) from exc
+
+        if expect_model is not None and model != expect_model:
+            raise IndexMismatchError(
+                f"The vector index in {Path(directory)} was built with model {model!r}, "
+                f"but the current model is {expect_model!r}; its vectors cannot be compared.",
+                fix=REBUILD_FIX,
+            )
+        if expect_dimension is not None and dimension != int(expect_dimension):
+            raise IndexMismatchError(
+                f"The vector index in {Path(directory)} has dimension {dimension}, "
+                f"but the current model produces {expect_dimension}.",
+                fix=REBUILD_FIX,
+            )
+        try:
+            raw = faiss.read_index(str(index_path))
+            index = faiss.downcast_index(raw) if not isinstance(raw, faiss.IndexIDMap2) else raw
+        except Exception as exc:  # noqa: BLE001 - FAISS raises RuntimeError with C++ text
+            raise IndexCorruptError(f"Vector index file {index_path} is unreadable: {exc}", fix=REBUILD_FIX) from exc
+        if not isinstance(index, faiss.IndexIDMap2):
+            raise IndexCorruptError(f"Vector index file {index_path} has an unexpected type.", fix=REBUILD_FIX)
+        stored_ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+        if index.d != dimension or index.ntotal != count or not np.array_equal(stored_ids, ids):
+            raise IndexCorruptError(
+                f"Vector index {index_path} disagrees with {meta_path.name} "
+                f"(dimension {index.d} vs {dimension}, count {index.ntotal} vs {count}); "
+                "it was probably interrupted while saving.",
+                fix=REBUILD_FIX,
+            )
+        obj = cls.__new__(cls)
+        obj.dimension, obj.model, obj._index = dimension, model, index
+        return obj

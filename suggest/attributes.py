@@ -1,0 +1,81 @@
+"""Participant and document attributes (gender, role, setting, ...) from a table, and how they join on.
+
+The table's key column says what a row describes:
+
+- ``participant_id`` (or ``participant``): a person. Their attributes join onto every segment they speak
+  (their speaker label equals the id, e.g. ``P12:``) and onto a document named after them
+  (``P12.docx``, ``interview_P12.txt``), whose non-interviewer turns are then theirs too.
+- ``document``: a document, by its name in the project.
+
+Ids are compared without case, spaces or punctuation, so ``ID 27``, ``id27`` and ``ID-27`` are one person.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .errors import InputFileError
+from .tables import Table
+from .types import Segment
+
+
+def normalise_id(value: str | None) -> str:
+    return re.sub(r"[^0-9a-z]", "", (value or "").casefold())
+
+
+@dataclass(frozen=True)
+class AttributeTable:
+    key: str  # "participant" or "document"
+    rows: dict[str, dict[str, str]]  # id -> attributes (empty cells left out)
+
+
+def parse_attributes(table: Table) -> AttributeTable:
+    participant_col = table.optional("participant_id", "participant", "speaker")
+    document_col = table.optional("document", "document_name")
+    key_col = participant_col or document_col
+    if key_col is None:
+        raise InputFileError(
+            "no key column: the attributes table needs 'participant_id' or 'document'", file=table.file,
+            field="participant_id", fix="name the column with the participant ids 'participant_id'",
+        )
+    rows: dict[str, dict[str, str]] = {}
+    for number, row in table.rows:
+        key = row[key_col]
+        if not key:
+            raise InputFileError("the key cell is empty", file=table.file, row=number, field=key_col,
+                                 fix="fill in the id, or delete the row")
+        if key in rows:
+            raise InputFileError(f"{key!r} appears twice", file=table.file, row=number, field=key_col,
+                                 fix="keep one row per participant or document")
+        rows[key] = {c: v for c, v in row.items() if c != key_col and v}
+    return AttributeTable(key="participant" if participant_col else "document", rows=rows)
+
+
+def participant_for_document(name: str, attributes: dict, participant_ids: list[str]) -> str | None:
+    """The participant a document belongs to: its ``participant_id`` attribute, or an id its name contains."""
+    by_norm = {normalise_id(p): p for p in participant_ids}
+    explicit = normalise_id(str(attributes.get("participant_id", "")))
+    if explicit in by_norm:
+        return by_norm[explicit]
+    tokens = [normalise_id(t) for t in re.split(r"[^0-9A-Za-z]+", name) if t]
+    tokens += [normalise_id(name.rsplit(".", 1)[0])]
+    hits = {by_norm[t] for t in tokens if t in by_norm}
+    if len(hits) == 1:
+        return hits.pop()
+    joined = "".join(tokens[:-1])  # "ID 27" written as two tokens
+    return by_norm.get(joined)
+
+
+def link_segments(segments: list[Segment], document_participant: dict[int, str | None],
+                  participant_ids: list[str]) -> dict[int, str | None]:
+    """Segment id → participant id, for every segment whose participant is known (and those that lost one)."""
+    by_norm = {normalise_id(p): p for p in participant_ids}
+    links: dict[int, str | None] = {}
+    for segment in segments:
+        participant = by_norm.get(normalise_id(segment.speaker))
+        if participant is None and not segment.is_interviewer:
+            participant = document_participant.get(segment.document_id)
+        if participant != segment.participant:
+            links[segment.id] = participant
+    return links

@@ -1,0 +1,120 @@
+"""Codebooks from .csv/.xlsx (one row per code) or .yaml (a nested tree), checked before anything is stored.
+
+CSV columns: ``code`` (id), ``parent`` (id of the parent code, empty for a top-level theme), ``name``,
+``description``, and optionally ``inclusion``, ``exclusion``, ``example``.
+
+YAML: a list of codes, each a mapping with ``code`` (or ``id``), ``name`` and the optional fields above,
+and ``children`` (a list of the same shape) for subcodes; or a mapping ``{codes: [...]}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .errors import InputFileError
+from .tables import read_table
+from .types import Code
+
+OPTIONAL_FIELDS = ("description", "inclusion", "exclusion", "example")
+
+
+def read_codebook(path: Path | str) -> list[Code]:
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        codes = _from_yaml(path)
+    elif suffix in (".csv", ".xlsx"):
+        codes = _from_table(path)
+    else:
+        raise InputFileError(f"unsupported codebook format '{suffix}'", file=str(path),
+                             fix="use a .csv, .xlsx or .yaml codebook (or a REFI-QDA .qdc file)")
+    check_codebook(codes, str(path))
+    return codes
+
+
+def _from_table(path: Path) -> list[Code]:
+    table = read_table(path)
+    id_col = table.require("code", "id", "code_id", what="the code id")
+    name_col = table.optional("name", "label", "title")
+    parent_col = table.optional("parent", "parent_code", "theme")
+    optional = {f: table.optional(f) for f in OPTIONAL_FIELDS}
+    codes = []
+    seen: dict[str, int] = {}
+    for number, row in table.rows:
+        code_id = row[id_col]
+        if not code_id:
+            raise InputFileError("the code id is empty", file=table.file, row=number, field=id_col,
+                                 fix="give every code an id (e.g. 1.2 or stigma)")
+        if code_id in seen:
+            raise InputFileError(f"code id {code_id!r} already appears in row {seen[code_id]}", file=table.file,
+                                 row=number, field=id_col, fix="give every code a distinct id")
+        seen[code_id] = number
+        name = (row[name_col] if name_col else "") or code_id
+        codes.append(Code(
+            id=code_id, name=name, parent=(row[parent_col] or None) if parent_col else None,
+            **{f: row[c] if c else "" for f, c in optional.items()},
+        ))
+    return codes
+
+
+def _from_yaml(path: Path) -> list[Code]:
+    import yaml
+
+    from .readers.text import decode_bytes
+
+    text, _ = decode_bytes(path.read_bytes(), str(path))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise InputFileError(f"not valid YAML ({error})", file=str(path), fix="check the indentation near that line")
+    if isinstance(data, dict) and "codes" in data:
+        data = data["codes"]
+    if not isinstance(data, list):
+        raise InputFileError("expected a list of codes (or a mapping with a 'codes' list)", file=str(path),
+                             fix="start the file with 'codes:' followed by '- code: ...' items")
+    codes: list[Code] = []
+    _walk_yaml(data, None, codes, str(path), "codes")
+    return codes
+
+
+def _walk_yaml(items: list[Any], parent: str | None, out: list[Code], file: str, where: str) -> None:
+    for index, item in enumerate(items):
+        place = f"{where}[{index}]"
+        if not isinstance(item, dict):
+            raise InputFileError(f"{place} is not a mapping", file=file, fix="write each code as 'code: ..., name: ...'")
+        code_id = str(item.get("code", item.get("id", "")) or "").strip()
+        if not code_id:
+            raise InputFileError(f"{place} has no 'code'", file=file, field="code", fix="give every code an id")
+        out.append(Code(
+            id=code_id, name=str(item.get("name") or code_id).strip(), parent=parent,
+            **{f: str(item.get(f) or "").strip() for f in OPTIONAL_FIELDS},
+        ))
+        children = item.get("children") or []
+        if not isinstance(children, list):
+            raise InputFileError(f"{place}.children is not a list", file=file, field="children")
+        _walk_yaml(children, code_id, out, file, f"{place}.children")
+
+
+def check_codebook(codes: list[Code], file: str, existing: set[str] = frozenset()) -> None:
+    """Distinct ids, known parents (in this file or already in the project), no cycles."""
+    ids = [c.id for c in codes]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise InputFileError(f"code ids appear twice: {', '.join(duplicates)}", file=file, field="code",
+                             fix="give every code a distinct id")
+    known = set(ids) | set(existing)
+    for code in codes:
+        if code.parent is not None and code.parent not in known:
+            raise InputFileError(f"code {code.id!r} names parent {code.parent!r}, which is not a code",
+                                 file=file, field="parent",
+                                 fix="add the parent code as a row of its own, or leave 'parent' empty")
+    parent_of = {c.id: c.parent for c in codes}
+    for code in codes:
+        seen, current = {code.id}, code.parent
+        while current is not None:
+            if current in seen:
+                raise InputFileError(f"code {code.id!r} is its own ancestor (parents form a cycle)", file=file,
+                                     field="parent", fix="make the parent links a tree")
+            seen.add(current)
+            current = parent_of.get(current)

@@ -1,0 +1,308 @@
+"""The project: one folder holding the store, the vector cache and the index. The API the CLI and app use.
+
+Layout of a project folder::
+
+    project.db              documents, segments, codes, codings, decisions (SQLite, WAL)
+    vectors.db              embedding cache: (model, text hash) -> vector
+    index/segments.faiss    FAISS index over every segment
+    index/segments.meta.json
+
+Everything a user hands us goes through a reader and a check first, then into the store in one
+transaction: an import either happens whole or leaves the project exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache, text_hash
+
+from .attributes import link_segments, parse_attributes, participant_for_document
+from .codebook import check_codebook, read_codebook
+from .codings import match_codings
+from .errors import InputFileError, ProjectError
+from .readers import read_document
+from .readers.table import TableOptions
+from .segmenting import segment_turns
+from .store import DB_NAME, Store
+from .tables import read_table
+from .types import Code, ParsedDocument, Segment
+
+DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
+
+
+@dataclass
+class ImportReport:
+    documents: list[dict[str, Any]] = field(default_factory=list)  # name, source, segments, encoding
+    codes: int = 0
+    codings: int = 0
+    codings_skipped: list[str] = field(default_factory=list)
+    participants: int = 0
+    linked_segments: int = 0
+
+
+@dataclass
+class IndexReport:
+    segments: int
+    encoded: int
+    rebuilt: bool
+    seconds: float
+    model: str
+
+
+class Project:
+    def __init__(self, folder: Path, store: Store) -> None:
+        self.folder = folder
+        self.store = store
+        self._encoder: Encoder | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    @classmethod
+    def init(cls, folder: Path | str, *, model: str = DEFAULT_MODEL, max_segment_chars: int = 1200) -> "Project":
+        folder = Path(folder)
+        if (folder / DB_NAME).exists():
+            raise ProjectError("a codeseed project already exists here", file=str(folder),
+                               fix="use it as it is, or choose another folder name")
+        if folder.exists() and any(folder.iterdir()):
+            raise ProjectError("the folder exists and is not empty", file=str(folder),
+                               fix="choose a new folder name; codeseed keeps each project in a folder of its own")
+        if max_segment_chars < 50:
+            raise ProjectError("--max-segment-chars must be at least 50", field="max_segment_chars")
+        folder.mkdir(parents=True, exist_ok=True)
+        store = Store.open(folder / DB_NAME, create=True)
+        with store.transaction():
+            store.set_setting("model", model)
+            store.set_setting("max_segment_chars", max_segment_chars)
+        return cls(folder, store)
+
+    @classmethod
+    def open(cls, folder: Path | str) -> "Project":
+        folder = Path(folder)
+        if not (folder / DB_NAME).exists():
+            what = "folder does not exist" if not folder.exists() else "folder is not a codeseed project (no project.db)"
+            raise ProjectError(what, file=str(folder),
+                               fix="check the name, or create the project with `codeseed init FOLDER`")
+        return cls(folder, Store.open(folder / DB_NAME))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {**DEFAULT_SETTINGS, **self.store.settings()}
+
+    # -- import --------------------------------------------------------------------------------
+    def import_documents(self, paths: Iterable[Path | str], *, attributes: Path | str | None = None,
+                         table_options: TableOptions | None = None) -> ImportReport:
+        """Read, segment and store transcripts (and optionally an attributes table), all or nothing."""
+        paths = [Path(p) for p in paths]
+        parsed: list[ParsedDocument] = []
+        for path in paths:
+            if not path.is_file():
+                raise InputFileError("file not found", file=str(path), fix="check the path and file name")
+            parsed.extend(read_document(path, table_options=table_options))
+        self._check_new_documents(parsed)
+        attribute_table = parse_attributes(read_table(attributes)) if attributes else None
+        report = ImportReport()
+        max_chars = int(self.settings["max_segment_chars"])
+        with self.store.transaction():
+            for document in parsed:
+                spans = segment_turns(document.text, document.turns, max_chars=max_chars)
+                if not spans:
+                    raise InputFileError("no text to code in this file", file=document.source,
+                                         fix="check that the file holds the transcript text")
+                document_id = self.store.add_document(
+                    name=document.name, source=document.source, text=document.text,
+                    sha256=_sha256(document.text), encoding=document.encoding, attributes=document.attributes,
+                )
+                self.store.add_segments(document_id, (
+                    {"start": s.start, "end": s.end, "speaker": s.speaker, "is_interviewer": s.is_interviewer,
+                     "timestamp": s.timestamp, "text_hash": text_hash(document.text[s.start:s.end]),
+                     "attributes": s.attributes}
+                    for s in spans
+                ))
+                report.documents.append({"name": document.name, "source": document.source, "segments": len(spans),
+                                         "encoding": document.encoding})
+            if attribute_table is not None:
+                self._apply_attributes(attribute_table, str(attributes), report)
+            report.linked_segments = self._link_participants()
+        return report
+
+    def import_attributes(self, path: Path | str) -> ImportReport:
+        table = parse_attributes(read_table(path))
+        report = ImportReport()
+        with self.store.transaction():
+            self._apply_attributes(table, str(path), report)
+            report.linked_segments = self._link_participants()
+        return report
+
+    def _check_new_documents(self, parsed: list[ParsedDocument]) -> None:
+        seen: dict[str, str] = {}
+        for document in parsed:
+            existing = self.store.document_by_name(document.name)
+            if existing is not None or document.name in seen:
+                other = existing["source"] if existing is not None else seen[document.name]
+                raise InputFileError(
+                    f"a document named {document.name!r} is already in the project (from {other})",
+                    file=document.source,
+                    fix="rename the file (the document name is the file name), or leave it out if it is the same transcript",
+                )
+            seen[document.name] = document.source
+            same = self.store.document_by_sha(_sha256(document.text))
+            if same is not None:
+                raise InputFileError(
+                    f"this transcript is already in the project as {same['name']!r} (identical text)",
+                    file=document.source, fix="leave the file out; it was imported before",
+                )
+
+    def _apply_attributes(self, table, file: str, report: ImportReport) -> None:
+        if table.key == "participant":
+            for participant_id, values in table.rows.items():
+                self.store.upsert_participant(participant_id, values)
+            report.participants = len(table.rows)
+            return
+        documents = {d["name"]: d for d in self.store.documents()}
+        unknown = [name for name in table.rows if name not in documents]
+        if unknown:
+            raise InputFileError(f"no document named {unknown[0]!r} in the project", file=file, field="document",
+                                 fix="use the document names shown by `codeseed status PROJECT --documents`")
+        for name, values in table.rows.items():
+            self.store.set_document_attributes(documents[name]["id"], {**documents[name]["attributes"], **values})
+
+    def _link_participants(self) -> int:
+        """Join participants onto documents named after them and onto the segments they speak."""
+        participants = self.store.participants()
+        if not participants:
+            return 0
+        ids = list(participants)
+        document_participant: dict[int, str | None] = {}
+        for document in self.store.documents():
+            participant = participant_for_document(document["name"], document["attributes"], ids)
+            document_participant[document["id"]] = participant
+            if participant is not None:
+                merged = {**participants[participant], **document["attributes"], "participant_id": participant}
+                if merged != document["attributes"]:
+                    self.store.set_document_attributes(document["id"], merged)
+        links = link_segments(self.store.segments(), document_participant, ids)
+        self.store.set_segment_participants(links)
+        return len(links)
+
+    def import_codebook(self, path: Path | str) -> ImportReport:
+        codes = read_codebook(path)
+        check_codebook(codes, str(path), existing={c.id for c in self.store.codes()})
+        with self.store.transaction():
+            self.store.upsert_codes(codes)
+        return ImportReport(codes=len(codes))
+
+    def import_codings(self, path: Path | str, *, coder: str | None = None, skip_bad_rows: bool = False) -> ImportReport:
+        codes = self.store.codes()
+        if not codes:
+            raise ProjectError("the project has no codebook yet", file=str(path),
+                               fix="import one first: codeseed import PROJECT --codebook codebook.csv")
+        documents = {d["name"]: self.store.document_by_name(d["name"])["text"] for d in self.store.documents()}
+        match = match_codings(read_table(path), codes=codes, segments=self.store.segments(), documents=documents,
+                              default_coder=coder)
+        if match.problems and not skip_bad_rows:
+            shown = "\n".join(f"  - {p}" for p in match.problems[:10])
+            more = f"\n  ... and {len(match.problems) - 10} more" if len(match.problems) > 10 else ""
+            raise InputFileError(
+                f"{len(match.problems)} of {match.rows_read} rows cannot be imported; nothing was imported:\n"
+                f"{shown}{more}", file=str(path),
+                fix="correct those rows, or pass --skip-bad-rows to import the others",
+            )
+        with self.store.transaction():
+            added = self.store.add_codings((s, c, who, "human") for s, c, who in match.rows)
+        return ImportReport(codings=added, codings_skipped=[str(p) for p in match.problems])
+
+    # -- embeddings and index --------------------------------------------------------------------
+    @property
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
+            self._encoder = Encoder(self.settings["model"])
+        return self._encoder
+
+    def use_encoder(self, encoder: Any) -> None:
+        """Swap in another encoder with the same interface (tests use a deterministic fake)."""
+        self._encoder = encoder
+
+    @property
+    def index_dir(self) -> Path:
+        return self.folder / "index"
+
+    def vector_cache(self) -> VectorCache:
+        return VectorCache(self.folder / "vectors.db")
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, int]:
+        """Vectors for ``texts`` (cached by model and text), and how many had to be encoded."""
+        cache = self.vector_cache()
+        try:
+            return encode_with_cache(self.encoder, texts, cache, progress=progress)
+        finally:
+            cache.close()
+
+    def build_index(self, *, rebuild: bool = False, progress: bool = False) -> IndexReport:
+        """Embed every segment not yet cached and write the FAISS index; a no-op when nothing changed."""
+        began = time.perf_counter()
+        segments = self.store.segments()
+        ids = np.array([s.id for s in segments], dtype=np.int64)
+        if not rebuild:
+            current = self._current_index()
+            if current is not None and np.array_equal(np.sort(current.ids), np.sort(ids)):
+                return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model)
+        vectors, encoded = self.embed([s.text for s in segments], progress=progress)
+        index = VectorIndex(self.encoder.dimension, self.encoder.identifier)
+        if len(segments):
+            index.add(vectors, ids)
+        index.save(self.index_dir)
+        return IndexReport(len(segments), encoded, True, time.perf_counter() - began, self.encoder.identifier)
+
+    def _current_index(self) -> VectorIndex | None:
+        try:
+            return VectorIndex.load(self.index_dir, expect_model=self.encoder.identifier)
+        except IndexLayerError:
+            return None
+
+    def load_index(self) -> VectorIndex:
+        """The saved index; refuses one built with another model, and says how to build a missing one."""
+        if not (self.index_dir / "segments.meta.json").exists():
+            raise ProjectError("the project has no index yet", file=str(self.folder),
+                               fix=f"run `codeseed index {self.folder}`")
+        return VectorIndex.load(self.index_dir, expect_model=self.encoder.identifier)
+
+    # -- reading -------------------------------------------------------------------------------
+    def segments(self, **filters: Any) -> list[Segment]:
+        return self.store.segments(**filters)
+
+    def codes(self) -> list[Code]:
+        return self.store.codes()
+
+    def status(self) -> dict[str, Any]:
+        counts = self.store.counts()
+        meta_path = self.index_dir / "segments.meta.json"
+        if meta_path.exists():
+            import json
+
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            indexed = int(meta.get("count", 0))
+            state = "up to date" if indexed == counts["segments"] else f"stale: {indexed} of {counts['segments']} segments"
+            index = {"state": state, "model": meta.get("model"), "segments": indexed}
+        else:
+            index = {"state": "not built", "model": self.settings["model"], "segments": 0}
+        return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index}
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -1,0 +1,74 @@
+"""Plain data types shared by the readers, segmentation, the store and the suggester.
+
+Offsets are character offsets into ``Document.text`` (Python ``str`` indices), end-exclusive, so that
+``document.text[segment.start:segment.end] == segment.text`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker turn as a reader found it: a span of the document's text without the speaker label."""
+
+    start: int
+    end: int
+    speaker: str | None = None
+    timestamp: str | None = None  # cue or label time as written, e.g. "00:01:02.000"
+    attributes: dict[str, Any] = field(default_factory=dict)  # per-row extras of table readers
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a reader returns: the canonical text we store, and the turns within it."""
+
+    name: str
+    source: str
+    text: str
+    turns: list[Turn]
+    encoding: str | None = None  # text encoding that decoded the file, for text formats
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SegmentSpan:
+    """A codable unit cut from a turn by segmentation."""
+
+    start: int
+    end: int
+    speaker: str | None
+    timestamp: str | None
+    is_interviewer: bool
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Code:
+    id: str
+    name: str
+    parent: str | None = None
+    description: str = ""
+    inclusion: str = ""
+    exclusion: str = ""
+    example: str = ""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stored segment, as the store hands it out."""
+
+    id: int
+    document_id: int
+    document: str
+    position: int
+    start: int
+    end: int
+    text: str
+    speaker: str | None
+    participant: str | None
+    is_interviewer: bool
+    timestamp: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,62 @@
+"""Shared test fixtures: a deterministic fake encoder and small projects built through the public API."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class FakeEncoder:
+    """Bag of words hashed into a small space, L2-normalised: texts sharing words are near, exactly reproducibly.
+
+    ``encoded`` counts the texts it was asked to encode, so tests can see what the cache saved.
+    """
+
+    def __init__(self, dimension: int = 64, identifier: str = "fake-bow-64") -> None:
+        self.dimension = dimension
+        self.identifier = identifier
+        self.encoded = 0
+
+    def encode(self, texts, *, progress: bool = False) -> np.ndarray:
+        texts = list(texts)
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9]+", text.lower()):
+                bucket = int.from_bytes(hashlib.sha256(word.encode()).digest()[:4], "little") % self.dimension
+                out[row, bucket] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm > 0:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+
+@pytest.fixture
+def fake_encoder() -> FakeEncoder:
+    return FakeEncoder()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Keep codeseed's user-level state out of the real home, except the extracted model (expensive to redo)."""
+    monkeypatch.setenv("CODESEED_HOME", str(_shared_home(tmp_path_factory)))
+
+
+_HOME: list[Path] = []
+
+
+def _shared_home(factory) -> Path:
+    if not _HOME:
+        _HOME.append(factory.mktemp("codeseed-home"))
+    return _HOME[0]
