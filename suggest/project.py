@@ -108,15 +108,28 @@ class Project:
     def import_documents(self, paths: Iterable[Path | str], *, attributes: Path | str | None = None,
                          table_options: TableOptions | None = None) -> ImportReport:
         """Read, segment and store transcripts (and optionally an attributes table), all or nothing."""
-        paths = [Path(p) for p in paths]
         parsed: list[ParsedDocument] = []
-        for path in paths:
+        for path in map(Path, paths):
             if not path.is_file():
                 raise InputFileError("file not found", file=str(path), fix="check the path and file name")
             parsed.extend(read_document(path, table_options=table_options))
-        self._check_new_documents(parsed)
         attribute_table = parse_attributes(read_table(attributes)) if attributes else None
         report = ImportReport()
+        with self.store.transaction():
+            self.add_documents(parsed, report)
+            if attribute_table is not None:
+                self._apply_attributes(attribute_table, str(attributes), report)
+            report.linked_segments = self._link_participants()
+        return report
+
+    def add_documents(self, parsed: list[ParsedDocument], report: ImportReport | None = None) -> list[int]:
+        """Segment and store documents already read (by a reader, or from a REFI-QDA project); returns their ids.
+
+        Runs inside the caller's transaction if there is one, else in its own.
+        """
+        self._check_new_documents(parsed)
+        report = report if report is not None else ImportReport()
+        ids = []
         max_chars = int(self.settings["max_segment_chars"])
         with self.store.transaction():
             for document in parsed:
@@ -136,10 +149,8 @@ class Project:
                 ))
                 report.documents.append({"name": document.name, "source": document.source, "segments": len(spans),
                                          "encoding": document.encoding})
-            if attribute_table is not None:
-                self._apply_attributes(attribute_table, str(attributes), report)
-            report.linked_segments = self._link_participants()
-        return report
+                ids.append(document_id)
+        return ids
 
     def import_attributes(self, path: Path | str) -> ImportReport:
         table = parse_attributes(read_table(path))
