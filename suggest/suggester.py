@@ -1,0 +1,359 @@
+"""The code suggester: nearest coded neighbours, codebook prototypes and a linear channel, blended and calibrated.
+
+An estimator in the scikit-learn manner: the constructor only stores parameters, ``fit`` returns self,
+learned state ends in ``_``. It works on vectors (and texts) only; reading the project is
+:mod:`suggest.suggestions`' job.
+
+How a code c gets its score for a segment q:
+
+* **neighbours** — the k most similar coded segments vote, each with weight ``max(0, cos)^power``;
+  ``knn_c`` is the weighted share of votes for c. These neighbours are the *evidence* shown to the coder.
+* **linear** — :class:`suggest.linear.LinearChannel` (word n-grams + embedding), for codes with enough
+  examples. Blended with the neighbours as ``knn_weight * knn_c + (1 - knn_weight) * linear_c``.
+* **prototype** — the codebook's own words (name, description, inclusion criteria) embedded: a softmax
+  over codes of ``cos(q, prototype_c) / temperature``. Blended in with weight
+  ``prototype_strength / (prototype_strength + n_c)`` where n_c is the number of examples of c, so a new
+  codebook gets suggestions from its descriptions alone and examples take over as they accumulate.
+* **rejections** — a code rejected for a segment near q is lowered by ``1 - max(0, cos)^negative_power``
+  (near-duplicates strongly, loosely related segments hardly); a code rejected for q itself is never
+  proposed for q again.
+
+Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
+70% of the time", and each code has a threshold chosen by cross-validation to maximise its F1 (one
+global threshold for codes with few examples). A segment whose best score is under its threshold gets no
+confident suggestion.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .calibration import apply_platt, choose_thresholds, fit_platt
+from .linear import LinearChannel
+
+VERSION = "codeseed-suggester/1"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A coded (or rejected) segment behind a suggestion."""
+
+    segment_id: int
+    similarity: float
+    coder: str | None
+    polarity: int  # +1: coded with the code (or accepted); -1: the code was rejected for it
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    code: str
+    score: float
+    rank: int
+    confident: bool
+    evidence: tuple[Evidence, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Example:
+    """A coded segment the suggester learns from: its codes, and who applied each."""
+
+    segment_id: int
+    codes: dict[str, str | None]  # code id -> coder
+    group: str | int | None = None  # document or participant: cross-validation never splits a group
+
+
+class CodeSuggester:
+    def __init__(
+        self,
+        *,
+        k: int = 15,
+        power: float = 4.0,
+        knn_weight: float = 0.2,
+        linear: bool = True,
+        linear_C: float = 0.5,
+        min_linear_examples: int = 3,
+        prototype_strength: float = 3.0,
+        temperature: float = 0.05,
+        negative_power: float = 8.0,
+        calibration_folds: int = 5,
+        min_threshold_examples: int = 5,
+        default_threshold: float = 0.5,
+        evidence_per_code: int = 3,
+    ) -> None:
+        self.k = k
+        self.power = power
+        self.knn_weight = knn_weight
+        self.linear = linear
+        self.linear_C = linear_C
+        self.min_linear_examples = min_linear_examples
+        self.prototype_strength = prototype_strength
+        self.temperature = temperature
+        self.negative_power = negative_power
+        self.calibration_folds = calibration_folds
+        self.min_threshold_examples = min_threshold_examples
+        self.default_threshold = default_threshold
+        self.evidence_per_code = evidence_per_code
+
+    # -- parameters and version --------------------------------------------------------------------
+    def get_params(self) -> dict:
+        return {name: getattr(self, name) for name in (
+            "k", "power", "knn_weight", "linear", "linear_C", "min_linear_examples", "prototype_strength",
+            "temperature", "negative_power", "calibration_folds", "min_threshold_examples",
+            "default_threshold", "evidence_per_code")}
+
+    @property
+    def version(self) -> str:
+        """What produced a suggestion: the algorithm version, its parameters, and how many examples it saw."""
+        params = json.dumps(self.get_params(), sort_keys=True)
+        digest = hashlib.sha256(params.encode()).hexdigest()[:8]
+        n = len(self.examples_) if hasattr(self, "examples_") else 0
+        return f"{VERSION} params={digest} examples={n}"
+
+    # -- fitting -----------------------------------------------------------------------------------
+    def fit(
+        self,
+        vectors: np.ndarray,
+        examples: Sequence[Example],
+        *,
+        codes: Sequence[str],
+        texts: Sequence[str] | None = None,
+        prototypes: np.ndarray | None = None,
+        calibrate: bool = True,
+    ) -> "CodeSuggester":
+        """Learn from coded segments.
+
+        ``vectors[i]`` (and ``texts[i]``) belong to ``examples[i]``; ``codes`` are the codes that may be
+        suggested (their order is the order of ``prototypes``' rows, if given: one normalised vector per code).
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2:
+            raise ValueError("vectors must be a 2-d array (one row per example)")
+        if len(vectors) != len(examples) or (texts is not None and len(texts) != len(examples)):
+            raise ValueError("vectors, texts and examples must be the same length")
+        if prototypes is not None and len(prototypes) != len(codes):
+            raise ValueError("prototypes must have one row per code")
+        self.codes_ = list(codes)
+        self._column = {c: i for i, c in enumerate(self.codes_)}
+        self.prototypes_ = None if prototypes is None else np.asarray(prototypes, dtype=np.float32)
+        self._set_examples(vectors, examples, list(texts) if texts is not None else None)
+        self._fit_linear()
+        self.rejections_: dict[str, list[tuple[int, np.ndarray]]] = {}
+        self.platt_ = (1.0, 0.0)
+        self.thresholds_ = np.full(len(self.codes_), self.default_threshold)
+        self.calibrated_ = False
+        if calibrate:
+            self._calibrate(vectors, examples, texts)
+        return self
+
+    def _set_examples(self, vectors: np.ndarray, examples: Sequence[Example], texts: list[str] | None) -> None:
+        self.examples_ = [Example(e.segment_id, dict(e.codes), e.group) for e in examples]
+        self.vectors_ = vectors
+        self.texts_ = texts
+        self.Y_ = np.zeros((len(examples), len(self.codes_)), dtype=np.int8)
+        for row, example in enumerate(examples):
+            for code in example.codes:
+                if code in self._column:
+                    self.Y_[row, self._column[code]] = 1
+        self._row_of = {e.segment_id: i for i, e in enumerate(self.examples_)}
+
+    def _fit_linear(self) -> None:
+        self.linear_ = None
+        if self.linear and self.texts_ is not None and len(self.examples_) >= 2 * self.min_linear_examples:
+            channel = LinearChannel(C=self.linear_C, min_positives=self.min_linear_examples)
+            self.linear_ = channel.fit(self.texts_, self.vectors_, self.Y_)
+            if not channel.fitted_.any():
+                self.linear_ = None
+
+    def _calibrate(self, vectors: np.ndarray, examples: Sequence[Example], texts: Sequence[str] | None) -> None:
+        """Out-of-fold scores → Platt scaling and per-code thresholds. Needs a few examples and groups."""
+        folds = grouped_folds([e.group if e.group is not None else e.segment_id for e in examples],
+                              self.calibration_folds)
+        if len(folds) < 2 or self.Y_.sum() == 0:
+            return
+        oof = np.full(self.Y_.shape, np.nan)
+        for train, test in folds:
+            inner = CodeSuggester(**self.get_params()).fit(
+                vectors[train], [examples[i] for i in train], codes=self.codes_,
+                texts=[texts[i] for i in train] if texts is not None else None,
+                prototypes=self.prototypes_, calibrate=False)
+            oof[test] = inner.raw_scores(vectors[test], [texts[i] for i in test] if texts is not None else None)
+        valid = ~np.isnan(oof)
+        self.platt_ = fit_platt(oof[valid], self.Y_[valid])
+        probabilities = apply_platt(oof, *self.platt_)
+        probabilities[~valid] = np.nan
+        self.thresholds_, self.global_threshold_ = choose_thresholds(
+            probabilities, self.Y_, min_positives=self.min_threshold_examples)
+        self.calibrated_ = True
+
+    # -- learning from decisions (no refit) ----------------------------------------------------------
+    def add_example(self, segment_id: int, vector: np.ndarray, code: str, coder: str | None,
+                    text: str | None = None) -> None:
+        """An accepted suggestion (or a new human coding): evidence for the next query at once."""
+        if code not in self._column:
+            return
+        row = self._row_of.get(segment_id)
+        if row is None:
+            self.examples_.append(Example(segment_id, {code: coder}))
+            self.vectors_ = np.vstack([self.vectors_, np.asarray(vector, dtype=np.float32).reshape(1, -1)])
+            self.Y_ = np.vstack([self.Y_, np.zeros((1, len(self.codes_)), dtype=np.int8)])
+            if self.texts_ is not None:
+                self.texts_.append(text or "")
+            row = self._row_of[segment_id] = len(self.examples_) - 1
+        else:
+            self.examples_[row].codes[code] = coder
+        self.Y_[row, self._column[code]] = 1
+
+    def add_rejection(self, segment_id: int, vector: np.ndarray, code: str) -> None:
+        """A rejected suggestion: never again for this segment, and weaker for segments like it."""
+        self.rejections_.setdefault(code, []).append((segment_id, np.asarray(vector, dtype=np.float32).ravel()))
+
+    def forget(self, segment_id: int, code: str) -> None:
+        """Take back an accepted or rejected decision (undo): the segment no longer counts for or against the code."""
+        items = self.rejections_.get(code, [])
+        self.rejections_[code] = [(s, v) for s, v in items if s != segment_id]
+        row = self._row_of.get(segment_id)
+        if row is not None and code in self._column:
+            self.Y_[row, self._column[code]] = 0
+            self.examples_[row].codes.pop(code, None)
+
+    # -- scoring -----------------------------------------------------------------------------------
+    def _neighbours(self, vectors: np.ndarray, exclude_ids: Sequence[int | None]) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k example rows and their similarities per query, leaving out each query's own segment."""
+        n = len(self.examples_)
+        if n == 0:
+            return np.zeros((len(vectors), 0), dtype=int), np.zeros((len(vectors), 0))
+        sims = vectors @ self.vectors_.T
+        sims[:, self.Y_.sum(axis=1) == 0] = -np.inf  # a segment whose codings were all undone no longer votes
+        for q, own in enumerate(exclude_ids):
+            row = self._row_of.get(own) if own is not None else None
+            if row is not None:
+                sims[q, row] = -np.inf
+        k = min(self.k, n)
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        top_sims = np.take_along_axis(sims, top, axis=1)
+        order = np.argsort(-top_sims, axis=1, kind="stable")
+        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_sims, order, axis=1)
+
+    def raw_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None,
+                   segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
+        """(n, n_codes) blended scores before calibration and rejections."""
+        scores, _, _ = self._score(np.asarray(vectors, dtype=np.float32), texts, segment_ids)
+        return scores
+
+    def _score(self, vectors, texts, segment_ids):
+        segment_ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
+        rows, sims = self._neighbours(vectors, segment_ids)
+        weights = np.where(np.isfinite(sims), np.clip(sims, 0, None), 0.0) ** self.power
+        votes = self.Y_[rows] if rows.size else np.zeros((len(vectors), 0, len(self.codes_)))
+        total = weights.sum(axis=1, keepdims=True)
+        knn = np.einsum("nk,nkc->nc", weights, votes) / np.where(total > 0, total, 1.0)
+        data = knn
+        if self.linear_ is not None and texts is not None:
+            lin = self.linear_.decision(list(texts), vectors)
+            data = np.where(np.isnan(lin), knn, self.knn_weight * knn + (1 - self.knn_weight) * lin)
+        if self.prototypes_ is not None:
+            logits = (vectors @ self.prototypes_.T) / self.temperature
+            logits -= logits.max(axis=1, keepdims=True)
+            proto = np.exp(logits)
+            proto /= proto.sum(axis=1, keepdims=True)
+            counts = self.Y_.sum(axis=0).astype(np.float64)
+            alpha = counts / (counts + self.prototype_strength)
+            data = alpha * data + (1 - alpha) * proto
+        return data, rows, sims
+
+    def scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
+               segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
+        """(n, n_codes) calibrated scores in [0, 1], rejections applied; columns in the order of ``codes_``.
+
+        A code is a confident suggestion where its score is at least ``thresholds_`` of that code.
+        """
+        vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
+        ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
+        raw, _, _ = self._score(vectors, texts, ids)
+        return self._finish(raw, vectors, ids)
+
+    def _finish(self, raw: np.ndarray, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
+        scores = apply_platt(raw, *self.platt_) if self.calibrated_ else raw
+        return scores * self._rejection_factor(vectors, ids)
+
+    def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
+                segment_ids: Sequence[int | None] | None = None, exclude: Sequence[set[str]] | None = None,
+                top: int = 5) -> list[list[Suggestion]]:
+        """Ranked suggestions per segment (best first, at most ``top``), each with score, confidence and evidence.
+
+        ``segment_ids`` lets the suggester skip a segment's own coding and apply rejections made for it;
+        ``exclude`` names codes not to propose per segment (e.g. already applied).
+        """
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.ndim == 1:
+            vectors = vectors.reshape(1, -1)
+        ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
+        raw, rows, sims = self._score(vectors, texts, ids)
+        scores = self._finish(raw, vectors, ids)
+        results = []
+        for q in range(len(vectors)):
+            banned = set(exclude[q]) if exclude is not None else set()
+            banned |= {code for code, items in self.rejections_.items() if any(s == ids[q] for s, _ in items)}
+            order = [c for c in np.argsort(-scores[q], kind="stable") if self.codes_[c] not in banned]
+            ranked = []
+            for rank, c in enumerate(order[:top], start=1):
+                code = self.codes_[c]
+                ranked.append(Suggestion(
+                    code=code, score=float(scores[q, c]), rank=rank,
+                    confident=bool(scores[q, c] >= self.thresholds_[c]),
+                    evidence=self._evidence(vectors[q], rows[q], sims[q], c, ids[q]),
+                ))
+            results.append(ranked)
+        return results
+
+    def _rejection_factor(self, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
+        factor = np.ones((len(vectors), len(self.codes_)))
+        for code, items in self.rejections_.items():
+            c = self._column.get(code)
+            if c is None or not items:
+                continue
+            rejected = np.stack([v for _, v in items])
+            sims = np.clip(vectors @ rejected.T, 0, 1)
+            for q, own in enumerate(ids):
+                sims[q, [i for i, (s, _) in enumerate(items) if s == own]] = 0  # handled by banning
+            factor[:, c] = 1 - sims.max(axis=1) ** self.negative_power
+        return factor
+
+    def _evidence(self, vector, rows, sims, c, own_id) -> tuple[Evidence, ...]:
+        code = self.codes_[c]
+        found = [
+            Evidence(self.examples_[r].segment_id, round(float(s), 4), self.examples_[r].codes.get(code), +1)
+            for r, s in zip(rows, sims) if np.isfinite(s) and self.Y_[r, c]
+        ][: self.evidence_per_code]
+        for segment_id, rejected in self.rejections_.get(code, []):
+            similarity = float(vector @ rejected)
+            if segment_id != own_id and similarity ** self.negative_power >= 0.05:
+                found.append(Evidence(segment_id, round(similarity, 4), None, -1))
+        return tuple(found)
+
+
+def grouped_folds(groups: Sequence, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split example indices into folds that never split a group; groups dealt largest first, round robin.
+
+    Deterministic. Fewer folds than asked when there are fewer groups; none when there is one group.
+    """
+    by_group: dict = {}
+    for i, g in enumerate(groups):
+        by_group.setdefault(g, []).append(i)
+    n = min(n_folds, len(by_group))
+    if n < 2:
+        return []
+    buckets: list[list[int]] = [[] for _ in range(n)]
+    for members in sorted(by_group.values(), key=lambda m: (-len(m), m[0])):
+        min(buckets, key=len).extend(members)
+    everything = np.arange(len(groups))
+    folds = []
+    for bucket in buckets:
+        test = np.array(sorted(bucket), dtype=int)
+        folds.append((np.setdiff1d(everything, test), test))
+    return folds

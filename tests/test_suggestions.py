@@ -1,0 +1,172 @@
+"""The suggester on a project: what is offered, decisions that teach it at once, undo, storage, explain, CLI."""
+
+import csv
+
+import pytest
+
+from codeseed_cli import main
+from suggest.demo import build_demo, sample_dir
+from suggest.errors import CodeseedError
+from suggest.project import Project
+from suggest.suggestions import ProjectSuggester, prototype_text, suggestable_codes
+from suggest.types import Code
+
+TRANSCRIPT = """Interviewer: How was getting an appointment?
+P1: The waiting list was months long and nobody called me back.
+Interviewer: And the staff?
+P1: The staff were kind and treated me with respect.
+P1: The parking was impossible and cost a fortune.
+P1: I waited months on a list and nobody phoned me back.
+P1: Staff treated me kindly and with respect.
+"""
+
+
+@pytest.fixture
+def project(tmp_path, fake_encoder):
+    (tmp_path / "P1.txt").write_text(TRANSCRIPT)
+    (tmp_path / "codebook.csv").write_text(
+        "code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and delays\n"
+        "R,,Respect,staff kind and respectful\nP,,Parking,parking and cost of parking\n")
+    (tmp_path / "codings.csv").write_text(
+        "document,text,code\nP1,The waiting list was months long,W\nP1,The staff were kind,R\n")
+    p = Project.init(tmp_path / "proj")
+    p.use_encoder(fake_encoder)
+    p.import_documents([tmp_path / "P1.txt"])
+    p.import_codebook(tmp_path / "codebook.csv")
+    p.import_codings(tmp_path / "codings.csv", coder="ana")
+    yield p
+    p.close()
+
+
+def ids_by_text(project):
+    return {s.text.split()[0] + " " + s.text.split()[1]: s.id for s in project.segments()}
+
+
+def test_offers_uncoded_participant_turns_and_leaf_codes(project):
+    suggester = ProjectSuggester(project).fit()
+    offered = [s.text for s in suggester.candidates()]
+    assert offered == ["The parking was impossible and cost a fortune.",
+                       "I waited months on a list and nobody phoned me back.",
+                       "Staff treated me kindly and with respect."]
+    assert [c.id for c in suggester.codes] == ["W", "R", "P"]  # ACC groups W and has no codings of its own
+
+
+def test_suggestions_follow_the_coded_neighbours_and_are_stored(project):
+    suggester = ProjectSuggester(project).fit()
+    ids = ids_by_text(project)
+    results = suggester.suggest()
+    assert results[ids["I waited"]][0].code == "W"
+    assert results[ids["Staff treated"]][0].code == "R"
+    assert results[ids["The parking"]][0].code == "P"  # no examples: the codebook description decides
+    evidence = results[ids["I waited"]][0].evidence
+    assert evidence[0].segment_id == ids["The waiting"] and evidence[0].coder == "ana"
+    stored = project.store.suggestions([ids["I waited"]])
+    assert stored[0]["code_id"] == "W" and stored[0]["suggester"] == suggester.version
+    assert stored[0]["evidence"][0]["segment_id"] == ids["The waiting"]
+    assert suggester.suggest() == results  # idempotent
+
+
+def test_accept_creates_a_coding_and_evidence_at_once(project):
+    suggester = ProjectSuggester(project).fit()
+    ids = ids_by_text(project)
+    proposer = suggester.version
+    outcome = suggester.decide(ids["The parking"], "P", coder="ben", accept=True, score=0.4)
+    assert outcome.coding_changed
+    coding = [c for c in project.store.codings() if c["segment_id"] == ids["The parking"]]
+    assert coding == [{**coding[0], "code_id": "P", "coder": "ben", "origin": "accepted suggestion"}]
+    decision = project.store.decisions()[-1]
+    assert (decision["decision"], decision["score"], decision["suggester"]) == ("accept", 0.4, proposer)
+    assert suggester.version != proposer  # it has learned: one more example
+    # a similar segment now has the accepted one as evidence, without refitting
+    similar = suggester.model.suggest(project.embed(["parking impossible"])[0], ["parking impossible"])[0]
+    assert similar[0].code == "P" and similar[0].evidence[0].segment_id == ids["The parking"]
+
+
+def test_reject_hides_the_code_for_the_segment_and_survives_a_refit(project):
+    suggester = ProjectSuggester(project).fit()
+    target = ids_by_text(project)["I waited"]
+    suggester.decide(target, "W", coder="ana", accept=False, score=0.9)
+    assert "W" not in [s.code for s in suggester.suggest([target])[target]]
+    refitted = ProjectSuggester(project).fit()  # a new session reads the decision log
+    assert "W" not in [s.code for s in refitted.suggest([target])[target]]
+
+
+def test_undo_takes_back_the_last_decision_without_erasing_history(project):
+    suggester = ProjectSuggester(project).fit()
+    ids = ids_by_text(project)
+    suggester.decide(ids["The parking"], "P", coder="ben", accept=True)
+    suggester.decide(ids["I waited"], "W", coder="ben", accept=False)
+    suggester.decide(ids["Staff treated"], "R", coder="ana", accept=False)
+    undone = suggester.undo(coder="ben")
+    assert (undone["segment_id"], undone["decision"]) == (ids["I waited"], "reject")
+    assert "W" in [s.code for s in suggester.suggest([ids["I waited"]])[ids["I waited"]]]
+    suggester.undo(coder="ben")
+    assert not [c for c in project.store.codings() if c["segment_id"] == ids["The parking"]]
+    assert suggester.undo(coder="ben") is None
+    assert [d["decision"] for d in project.store.decisions()] == ["accept", "reject", "reject", "undo", "undo"]
+    assert [d["coder"] for d in project.store.standing_decisions()] == ["ana"]
+
+
+def test_bad_decisions_and_filters_are_refused_clearly(project):
+    suggester = ProjectSuggester(project).fit()
+    with pytest.raises(CodeseedError, match="no segment with id 999"):
+        suggester.decide(999, "W", coder="ana", accept=True)
+    with pytest.raises(CodeseedError, match="no code 'Z'"):
+        suggester.decide(project.segments()[1].id, "Z", coder="ana", accept=True)
+    with pytest.raises(CodeseedError, match="needs a coder"):
+        suggester.decide(project.segments()[1].id, "W", coder=" ", accept=True)
+    with pytest.raises(CodeseedError, match="no document named 'P9'"):
+        suggester.candidates(documents=["P9"])
+    with pytest.raises(CodeseedError, match="'ACC' is not a code that can be suggested"):
+        suggester.suggest(codes=["ACC"])
+
+
+def test_explain_shows_scores_thresholds_and_the_quotes_behind_them(project):
+    suggester = ProjectSuggester(project).fit()
+    target = ids_by_text(project)["I waited"]
+    text = suggester.explain(target)
+    assert "1. W Waiting: score" in text
+    assert '+ segment' in text and "coded by ana" in text and "The waiting list was months long" in text
+
+
+def test_prototype_text_and_suggestable_codes():
+    code = Code("W", "Waiting.", description="Delays", inclusion="any wait")
+    assert prototype_text(code) == "Waiting. Delays any wait"
+    codes = [Code("T", "Theme"), Code("a", "A", parent="T"), Code("b", "B", parent="T")]
+    assert [c.id for c in suggestable_codes(codes, set())] == ["a", "b"]
+    assert [c.id for c in suggestable_codes(codes, {"T"})] == ["T", "a", "b"]
+
+
+def test_cli_suggest_writes_csv_and_explains(project, tmp_path, capsys, monkeypatch):
+    from tests.conftest import FakeEncoder
+
+    folder = str(project.folder)
+    project.close()
+    monkeypatch.setattr("suggest.project.Encoder", lambda model: FakeEncoder())  # the CLI builds its own encoder
+    out = tmp_path / "s.csv"
+    assert main(["suggest", folder, "--out", str(out), "--all"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert {r["document"] for r in rows} == {"P1"} and len(rows) == 9  # 3 segments x 3 codes
+    assert set(rows[0]) >= {"segment_id", "start", "end", "speaker", "text", "code", "score", "rank",
+                            "evidence_segment_ids"}
+    segment = rows[0]["segment_id"]
+    assert main(["suggest", folder, "--explain", segment]) == 0
+    assert f"Segment {segment}" in capsys.readouterr().out
+    assert main(["suggest", folder, "--codes", "NOPE"]) == 2
+    assert "'NOPE' is not a code" in capsys.readouterr().err
+
+
+def test_real_model_on_the_bundled_sample(tmp_path):
+    """End to end with MiniLM: the held-out quotes' true subtheme ranks high for most of them."""
+    with build_demo(tmp_path / "demo") as project:
+        suggester = ProjectSuggester(project).fit()
+        results = suggester.suggest(top=3)
+        held_out = list(csv.DictReader((sample_dir() / "held_out.csv").open(encoding="utf-8")))
+        by_document = {}
+        for s in suggester.candidates():
+            by_document.setdefault(s.document, []).append(s)
+        hits = 0
+        for row in held_out:
+            [segment] = [s for s in by_document[row["document"]] if s.text == row["text"]]
+            hits += row["code"] in [s.code for s in results[segment.id]]
+        assert len(held_out) == 10 and hits >= 6, hits
