@@ -51,6 +51,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.codebook:
             report = project.import_codebook(args.codebook)
             print(f"Codebook: {report.codes} codes from {args.codebook}.")
+            _print_refi_import(report)
         if args.files:
             options = TableOptions(text_column=args.text_column, document_column=args.document_column,
                                    speaker_column=args.speaker_column)
@@ -60,6 +61,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"  {d['name']}: {d['segments']} segments ({d['source']}{encoding})")
             print(f"Imported {len(report.documents)} documents, "
                   f"{sum(d['segments'] for d in report.documents)} segments.")
+            _print_refi_import(report)
             if args.attributes:
                 print(f"Attributes: {report.participants} participants; {report.linked_segments} segments linked.")
         elif args.attributes:
@@ -125,6 +127,122 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from suggest.suggestions import ProjectSuggester
+
+    with _project(args.project) as project:
+        params = {"k": args.k} if args.k else {}
+        suggester = ProjectSuggester(project, **params).fit(progress=_progress())
+        if args.explain is not None:
+            print(suggester.explain(args.explain, top=args.top))
+            return 0
+        candidates = suggester.candidates(documents=args.documents, include_coded=args.include_coded,
+                                          include_interviewer=args.include_interviewer)
+        results = suggester.suggest([s.id for s in candidates], codes=args.codes, top=args.top, progress=_progress())
+        confident = {i: [s for s in ranked if s.confident] for i, ranked in results.items()}
+        abstained = sum(1 for ranked in confident.values() if not ranked)
+        if args.out:
+            from suggest.reports import write_suggestions_csv
+
+            rows = write_suggestions_csv(args.out, project, candidates, results, include_all=args.all)
+            print(f"Wrote {rows} rows to {args.out}.")
+        print(f"{len(results)} segments: {len(results) - abstained} with a confident suggestion, "
+              f"{abstained} without (scores under the codes' thresholds). Suggester: {suggester.version}.")
+        if not args.out:
+            names = {c.id: c.name for c in project.codes()}
+            for segment in candidates[: args.show]:
+                best = confident.get(segment.id) or []
+                shown = "; ".join(f"{s.code} {names.get(s.code, '')} ({s.score:.2f})" for s in best) or "no confident suggestion"
+                print(f"  [{segment.id}] {segment.document}: {' '.join(segment.text.split())[:70]}…\n      → {shown}")
+            if len(candidates) > args.show:
+                print(f"  ... {len(candidates) - args.show} more; write them all with --out suggestions.csv")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from suggest.ask import ask, format_result
+
+    with _project(args.project) as project:
+        result = ask(project, args.question, args.k, include_interviewer=args.include_interviewer)
+        synthesis = None
+        if args.llm and result.quotes:
+            from suggest.ask_langchain import chat_model_from_spec, quote_to_document, synthesise
+
+            synthesis = synthesise(args.question, [quote_to_document(q) for q in result.quotes],
+                                   chat_model_from_spec(args.llm))
+        if args.json:
+            out = result.to_dict()
+            if synthesis is not None:
+                out["summary"] = {"answer": synthesis.answer, "cited": synthesis.check.cited,
+                                  "unknown_citations": synthesis.check.unknown,
+                                  "unsupported_sentences": synthesis.check.unsupported}
+            print(json.dumps(out, indent=2, ensure_ascii=False))
+            return 0
+        print(format_result(result))
+        if synthesis is not None:
+            print(f"\nSummary by {args.llm} (check it against the quotes):\n{synthesis.answer}")
+            for cite in synthesis.check.unknown:
+                print(f"  warning: [{cite}] is not one of the quotes above", file=sys.stderr)
+            for sentence in synthesis.check.unsupported:
+                print(f"  warning: cites no quote: {sentence}", file=sys.stderr)
+    return 0
+
+
+# -- REFI-QDA exchange (NVivo, ATLAS.ti, MAXQDA) -----------------------------------------------------
+EXPORT_FORMATS = ("qdpx", "qdc", "csv")
+
+
+def _print_refi_import(report) -> None:
+    """What a .qdpx/.qdc brought in and what it left out (nothing for other imports)."""
+    from suggest.refi.exchange import RefiImportReport
+
+    if not isinstance(report, RefiImportReport):
+        return
+    program = f" (written by {report.program})" if report.program else ""
+    print(f"REFI-QDA {report.file}{program}:")
+    print(f"  codes      {report.codes} ({report.codes_new} new, {report.codes_updated} already in the project)")
+    if report.coders:
+        print(f"  coders     {', '.join(report.coders)}")
+    if report.sources or report.selections:
+        print(f"  sources    {report.sources} text sources ({len(report.documents)} new documents)")
+        for line in report.existing_documents + report.renamed_documents:
+            print(f"             {line}")
+        print(f"  codings    {report.refi_codings} codings on {report.selections} selections -> {report.codings} "
+              f"codings of segments, {report.coded_passages} exact passages kept")
+    if report.not_imported:
+        print("  not imported:")
+        for line in report.not_imported:
+            print(f"    - {line}")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from suggest.refi.exchange import export_csv, export_refi
+
+    suffix = Path(args.out).suffix.lower().lstrip(".")
+    fmt = args.format or suffix
+    if fmt not in EXPORT_FORMATS:
+        raise CodeseedError(f"cannot tell the export format from {args.out!r}",
+                            fix="name the file .qdpx, .qdc or .csv, or pass --format qdpx|qdc|csv")
+    if suffix in EXPORT_FORMATS and suffix != fmt:
+        raise CodeseedError(f"--format {fmt} but the file name ends in .{suffix}", file=args.out,
+                            fix=f"name the file .{fmt} (QDA programs go by the extension)")
+    if args.include_suggestions and fmt == "qdc":
+        raise CodeseedError("--include-suggestions needs --format qdpx or csv; a .qdc holds only the codebook")
+    with _project(args.project) as project:
+        if fmt == "csv":
+            report = export_csv(project, args.out, include_suggestions=args.include_suggestions)
+        else:
+            report = export_refi(project, args.out, format=fmt, include_suggestions=args.include_suggestions)
+    if fmt == "qdc":
+        print(f"Wrote the codebook ({report.codes} codes) to {report.path}.")
+        return 0
+    pending = f", {report.suggestions} pending suggestions" if args.include_suggestions else ""
+    coders = ", ".join(report.coders) or "none"
+    holds = f"{report.documents} documents, {report.codes} codes, " if fmt == "qdpx" else ""
+    print(f"Wrote {report.path}: {holds}{report.codings} coded passages (coders: {coders}){pending}.")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from index import DEFAULT_MODEL
@@ -145,12 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import transcripts, attributes, a codebook or codings", epilog=EPILOG,
                        description="Import transcripts (.txt .docx .vtt .srt .csv .xlsx), participant attributes, "
-                                   "a codebook (.csv .xlsx .yaml) or codings (.csv .xlsx). All or nothing: a "
+                                   "a codebook (.csv .xlsx .yaml .qdc) or codings (.csv .xlsx), or a whole "
+                                   "REFI-QDA project from NVivo/ATLAS.ti/MAXQDA (.qdpx). All or nothing: a "
                                    "failed import leaves the project as it was.")
     p.add_argument("project")
-    p.add_argument("files", nargs="*", help="transcript files")
+    p.add_argument("files", nargs="*", help="transcript files, or one REFI-QDA project (.qdpx)")
     p.add_argument("--attributes", metavar="CSV", help="participant or document attributes (participant_id or document column)")
-    p.add_argument("--codebook", metavar="FILE", help="codebook: code, parent, name, description[, inclusion, exclusion, example]")
+    p.add_argument("--codebook", metavar="FILE", help="codebook: code, parent, name, description[, inclusion, exclusion, example]; or .qdc")
     p.add_argument("--codings", metavar="FILE", help="codings: segment_id or document + text/start,end; code(s); coder")
     p.add_argument("--coder", help="coder name for codings without a coder column")
     p.add_argument("--skip-bad-rows", action="store_true", help="import the good coding rows and list the bad ones")
@@ -175,6 +294,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("project", help="folder to create")
     p.add_argument("--no-index", action="store_true", help="skip building the index")
     p.set_defaults(run=cmd_demo)
+
+    p = sub.add_parser("suggest", help="suggest codes for uncoded segments, with the evidence behind each",
+                       epilog=EPILOG,
+                       description="Fit the suggester on the project's codings and decisions, suggest codes for "
+                                   "segments not yet coded (interviewer turns left out), store the suggestions in "
+                                   "the project and optionally write them as CSV. Running it again gives the same "
+                                   "result until codings or decisions change.")
+    p.add_argument("project")
+    p.add_argument("--documents", nargs="+", metavar="NAME", help="only segments of these documents")
+    p.add_argument("--codes", nargs="+", metavar="CODE", help="only suggest these codes")
+    p.add_argument("--k", type=int, help="number of coded neighbours that vote (default: 15)")
+    p.add_argument("--top", type=int, default=5, help="suggestions kept per segment (default: 5)")
+    p.add_argument("--out", metavar="CSV", help="write one row per suggested code (confident ones; --all for every ranked one)")
+    p.add_argument("--all", action="store_true", help="with --out, also write suggestions under their threshold")
+    p.add_argument("--include-coded", action="store_true", help="also suggest for segments that already have codes")
+    p.add_argument("--include-interviewer", action="store_true", help="also suggest for interviewer turns")
+    p.add_argument("--explain", type=int, metavar="SEGMENT_ID", help="print the evidence behind one segment's suggestions")
+    p.add_argument("--show", type=int, default=10, help="segments to print when not writing --out (default: 10)")
+    p.set_defaults(run=cmd_suggest)
+
+    p = sub.add_parser("ask", help="find quotes: \"show quotes about stigma in generic services\"", epilog=EPILOG,
+                       description="Find verbatim quotes for a question. Words naming attribute values become "
+                                   "filters (\"in generic services\", \"from nurses\", \"women\"), words naming "
+                                   "codes pull in segments coded with them, the rest is searched by meaning and by "
+                                   "word. Prints what it understood, then the quotes with speaker, document, "
+                                   "offsets and codes. Needs the index (codeseed index PROJECT).")
+    p.add_argument("project")
+    p.add_argument("question", help="the question, in quotes")
+    p.add_argument("--k", type=int, default=10, help="how many quotes at most (default: 10)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--include-interviewer", action="store_true", help="also search interviewer turns")
+    p.add_argument("--llm", metavar="MODEL",
+                   help="also summarise the quotes, citing them, with a local chat model: ollama:MODEL or "
+                        "openai-compatible:URL:MODEL (needs langchain-ollama or langchain-openai; off by default)")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("export", help="write the project for NVivo/ATLAS.ti/MAXQDA (REFI-QDA) or as CSV",
+                       epilog=EPILOG,
+                       description="Export the project as a REFI-QDA project (.qdpx: documents, codebook, codings "
+                                   "with their coders) or codebook (.qdc), or the codings as CSV (one row per coded "
+                                   "passage). The same project always gives the same file.")
+    p.add_argument("project")
+    p.add_argument("--out", required=True, metavar="FILE", help="file to write (.qdpx, .qdc or .csv)")
+    p.add_argument("--format", choices=EXPORT_FORMATS, help="default: from the extension of --out")
+    p.add_argument("--include-suggestions", action="store_true",
+                   help="also write pending suggestions, as the coder 'codeseed suggestions (pending review)'")
+    p.set_defaults(run=cmd_export)
 
     return parser
 

@@ -107,9 +107,15 @@ class Project:
     # -- import --------------------------------------------------------------------------------
     def import_documents(self, paths: Iterable[Path | str], *, attributes: Path | str | None = None,
                          table_options: TableOptions | None = None) -> ImportReport:
-        """Read, segment and store transcripts (and optionally an attributes table), all or nothing."""
+        """Read, segment and store transcripts (and optionally an attributes table), all or nothing.
+
+        A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`suggest.refi`, on its own.
+        """
+        paths = [Path(p) for p in paths]
+        if any(p.suffix.lower() == ".qdpx" for p in paths):
+            return self._import_qdpx(paths, attributes)
         parsed: list[ParsedDocument] = []
-        for path in map(Path, paths):
+        for path in paths:
             if not path.is_file():
                 raise InputFileError("file not found", file=str(path), fix="check the path and file name")
             parsed.extend(read_document(path, table_options=table_options))
@@ -151,6 +157,20 @@ class Project:
                                          "encoding": document.encoding})
                 ids.append(document_id)
         return ids
+
+    def _import_qdpx(self, paths: list[Path], attributes: Path | str | None) -> ImportReport:
+        from .refi.exchange import import_refi
+
+        if len(paths) > 1:
+            raise InputFileError("a REFI-QDA project (.qdpx) is imported on its own", file=str(paths[0]),
+                                 fix="run one `codeseed import` for the .qdpx file and another for the other files")
+        attribute_table = parse_attributes(read_table(attributes)) if attributes else None
+        with self.store.transaction():
+            report = import_refi(self, paths[0])
+            if attribute_table is not None:
+                self._apply_attributes(attribute_table, str(attributes), report)
+                report.linked_segments = self._link_participants()
+        return report
 
     def import_attributes(self, path: Path | str) -> ImportReport:
         table = parse_attributes(read_table(path))
@@ -212,6 +232,10 @@ class Project:
         return len(links)
 
     def import_codebook(self, path: Path | str) -> ImportReport:
+        if Path(path).suffix.lower() in (".qdc", ".qdpx"):  # REFI-QDA: codes keep their GUIDs for export
+            from .refi.exchange import import_refi_codebook
+
+            return import_refi_codebook(self, path)
         codes = read_codebook(path)
         check_codebook(codes, str(path), existing={c.id for c in self.store.codes()})
         with self.store.transaction():
