@@ -1,0 +1,186 @@
+"""Ask: "show quotes about stigma in generic services" → verbatim quotes with who said them, where, and their codes.
+
+The one call the command line, the app's Ask tab and the LangChain retriever share::
+
+    from suggest.ask import ask
+    result = ask(project, "show quotes about stigma in generic services", k=10)
+    result.understood.summary()   # "setting = generic · topic: stigma · related codes: 2.3 ..."
+    for quote in result.quotes:   # QuoteCard: segment id, text, speaker, participant, attributes, codes, score
+        ...
+    result.empty_reason           # why nothing was found, when nothing was
+
+No LLM is involved: the question is parsed by rules (:mod:`suggest.ask_query`), quotes are found by
+hybrid retrieval (:mod:`suggest.retrieval`). A summary by a language model is an optional extra
+(:mod:`suggest.ask_langchain`), and :func:`check_citations` checks what it cites.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .ask_query import Understanding, parse_question, relate_codes
+from .errors import CodeseedError
+from .retrieval import code_similarities, codes_of, corpus_for, search
+
+
+@dataclass(frozen=True)
+class QuoteCard:
+    """One quote as the researcher sees it: the verbatim segment and everything needed to cite it."""
+
+    segment_id: int
+    cite: str  # "S123": the tag an LLM summary must cite
+    text: str  # verbatim, = document text[start:end]
+    document: str
+    document_id: int
+    position: int  # 0-based turn/segment number in the document
+    start: int  # character offsets into the document text, end-exclusive
+    end: int
+    timestamp: str | None
+    speaker: str | None
+    participant: str | None
+    attributes: dict[str, str]  # the participant's, document's and segment's attributes
+    codes: list[dict[str, Any]]  # [{"id", "name", "coders"}] from the codings table
+    score: float  # fused retrieval score (reciprocal ranks + code boost); higher is better
+    rank: int
+    why: dict[str, Any]  # dense cosine and rank, BM25 score and rank, code boost, related codes carried
+    folded: list[int] = field(default_factory=list)  # near-duplicate segment ids not shown separately
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class AskResult:
+    question: str
+    understood: Understanding
+    quotes: list[QuoteCard]
+    matching: int  # segments passing the filters
+    empty_reason: str | None  # set when quotes is empty: why
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "understood": self.understood.to_dict(), "matching": self.matching,
+                "empty_reason": self.empty_reason, "seconds": round(self.seconds, 4),
+                "quotes": [q.to_dict() for q in self.quotes]}
+
+
+def cite_tag(segment_id: int) -> str:
+    return f"S{segment_id}"
+
+
+def ask(project: Any, question: str, k: int = 10, *, include_interviewer: bool = False) -> AskResult:
+    """Find the quotes that answer ``question`` in ``project`` (a :class:`suggest.project.Project`)."""
+    began = time.perf_counter()
+    if not isinstance(question, str) or not question.strip():
+        raise CodeseedError("the question is empty", field="question",
+                            fix='ask for something, e.g. "show quotes about stigma in generic services"')
+    if not isinstance(k, int) or k < 1:
+        raise CodeseedError(f"k must be a whole number of at least 1, not {k!r}", field="k",
+                            fix="ask for 10 quotes with --k 10")
+    corpus = corpus_for(project)
+    codes = project.codes()
+    understood = parse_question(question, corpus.vocabulary, codes)
+    query_vector = None
+    similarity: dict[str, float] = {}
+    if understood.topic_terms and corpus.segments and not understood.unmatched:
+        query_vector = np.asarray(project.encoder.encode([understood.topic]), dtype=np.float32)[0]
+        similarity = code_similarities(project.encoder, codes, query_vector)
+    understood = relate_codes(understood, codes, similarity)
+    outcome = search(project, understood, query_vector, k=k, include_interviewer=include_interviewer, codes=codes,
+                     corpus=corpus)
+
+    names = {c.id: c.name for c in codes}
+    carried = codes_of(project.store.db, [h.segment.id for h in outcome.hits])
+    quotes = []
+    for rank, hit in enumerate(outcome.hits, start=1):
+        s = hit.segment
+        quotes.append(QuoteCard(
+            segment_id=s.id, cite=cite_tag(s.id), text=s.text, document=s.document, document_id=s.document_id,
+            position=s.position, start=s.start, end=s.end, timestamp=s.timestamp, speaker=s.speaker,
+            participant=s.participant, attributes={k_: v for k_, v in hit.attributes.items() if k_ != "participant"},
+            codes=[{"id": c, "name": names.get(c, c), "coders": coders}
+                   for c, coders in carried.get(s.id, {}).items()],
+            score=round(hit.score, 6), rank=rank,
+            why={"dense": None if hit.dense is None else round(hit.dense, 4), "dense_rank": hit.dense_rank,
+                 "bm25": None if hit.bm25 is None else round(hit.bm25, 4), "bm25_rank": hit.bm25_rank,
+                 "code_boost": round(hit.boost, 6), "related_codes": list(hit.boosted_by)},
+            folded=list(hit.folded),
+        ))
+    reason = outcome.reason if not quotes else None
+    return AskResult(question=question, understood=understood, quotes=quotes, matching=outcome.matching,
+                     empty_reason=reason, seconds=time.perf_counter() - began)
+
+
+# -- checking what a summary cites -----------------------------------------------------------------
+_CITATION = re.compile(r"\[\s*(S\d+(?:\s*[,;]\s*S?\d+)*)\s*\]", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass(frozen=True)
+class CitationCheck:
+    cited: list[str]  # every id cited, in order of first citation
+    unknown: list[str]  # cited but not among the retrieved quotes: invented or mistyped
+    unsupported: list[str]  # sentences that cite nothing
+
+    @property
+    def ok(self) -> bool:
+        return not self.unknown and not self.unsupported
+
+
+def check_citations(answer: str, allowed: Any) -> CitationCheck:
+    """Parse ``[S12]`` / ``[S12, S14]`` citations in ``answer``; flag ids not in ``allowed`` and sentences
+    without a citation (a citation standing after a sentence's full stop counts for that sentence)."""
+    allowed_ids = {str(a).upper() for a in allowed}
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(answer.strip()):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if sentences and not _CITATION.sub("", piece).strip(" .;,"):
+            sentences[-1] += " " + piece  # "... risk. [S12]" belongs to the sentence before
+        else:
+            sentences.append(piece)
+    cited: list[str] = []
+    unsupported = []
+    for sentence in sentences:
+        found = []
+        for group in _CITATION.findall(sentence):
+            for part in re.split(r"\s*[,;]\s*", group):
+                part = part.upper()
+                found.append(part if part.startswith("S") else f"S{part}")
+        if not found and re.search(r"\w", sentence):
+            unsupported.append(sentence)
+        for f in found:
+            if f not in cited:
+                cited.append(f)
+    return CitationCheck(cited=cited, unknown=[c for c in cited if c not in allowed_ids], unsupported=unsupported)
+
+
+# -- plain-text presentation (the CLI) -------------------------------------------------------------
+def format_result(result: AskResult, *, width: int = 100) -> str:
+    import textwrap
+
+    lines = [f"Understood: {result.understood.summary()}"]
+    if not result.quotes:
+        lines.append(f"No quotes: {result.empty_reason}")
+        return "\n".join(lines)
+    pool = "match the filters" if result.understood.filters else "searched"
+    lines.append(f"{result.matching} segments {pool}; the best {len(result.quotes)}:")
+    for q in result.quotes:
+        who = q.participant or q.speaker or "unknown speaker"
+        attrs = ", ".join(f"{k}={v}" for k, v in q.attributes.items())
+        codes = ", ".join(c["id"] for c in q.codes) or "none"
+        lines.append("")
+        lines.append(f"{q.rank}. [{q.cite}] {who} in {q.document} (turn {q.position + 1}, chars {q.start}-{q.end})"
+                     f"  codes: {codes}  score {q.score:.4f}")
+        if attrs:
+            lines.append(f"   {attrs}")
+        lines.extend(textwrap.wrap(f'"{q.text}"', width=width, initial_indent="   ", subsequent_indent="   "))
+        if q.folded:
+            lines.append(f"   (also said in near-identical words: {', '.join(cite_tag(i) for i in q.folded)})")
+    return "\n".join(lines)
