@@ -43,7 +43,7 @@ class LinearChannel:
                 continue
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # liblinear's convergence chatter on tiny data
-                model = LinearSVC(C=self.C).fit(features, Y[:, c])
+                model = LinearSVC(C=self.C, random_state=0).fit(features, Y[:, c])
             self.coef_[c] = model.coef_[0]
             self.intercept_[c] = model.intercept_[0]
             self.fitted_[c] = True
