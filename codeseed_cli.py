@@ -243,6 +243,62 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- evaluation: cross-validation on a project's codings, and benchmarks on coded CSVs -------------------
+def _print_eval(result: dict, out: str) -> None:
+    from eval.report import summary_table
+
+    print(summary_table(result))
+    for note in result.get("notes") or []:
+        print(f"  note: {note}")
+    lc = result.get("learning_curve")
+    if lc:
+        print("Learning curve (suggester): " + "; ".join(
+            f"{p['examples_per_code']}/code: micro-F1 {p['micro_f1']:.3f}, hit@1 {p['hit@1']:.3f}" for p in lc["points"]))
+    for row in result.get("suggester_vs_coders") or []:
+        nominal = (f"; label κ humans {row['nominal_kappa_humans']:.3f} vs suggester {row['nominal_kappa_suggester']:.3f}"
+                   f"; matches the others' majority: coder {row['majority_of_others_human']:.3f}, "
+                   f"suggester {row['majority_of_others_suggester']:.3f}"
+                   if "nominal_kappa_suggester" in row else "")
+        print(f"  coder {row['coder']} ({row['units']} segments): κ with other coders {row['kappa_humans']:.3f}, "
+              f"with the suggester {row['kappa_suggester']:.3f}{nominal}")
+    print(f"Report: {Path(out) / 'report.md'} (with results.json and plots); {result['seconds']:.0f} s.")
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from eval.project_eval import run_project_eval
+
+    with _project(args.project) as project:
+        out = args.out or str(Path(args.project) / "eval")
+        result = run_project_eval(project, folds=args.folds, group_by=args.group_by, out=out,
+                                  progress=_progress(), n_boot=args.bootstrap,
+                                  learning_curve=not args.no_learning_curve)
+    _print_eval(result, out)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from eval.bench import run_bench
+
+    out = args.out or str(Path("bench-out") / Path(args.spec).stem)
+    result = run_bench(args.spec, args.data_dir, out=out, folds=args.folds, split=args.split,
+                       progress=_progress(), n_boot=args.bootstrap, learning_curve=not args.no_learning_curve)
+    _print_eval(result, out)
+    timing = result["timing"]
+    print(f"Embedding {timing['embedding_seconds']:.1f} s ({timing['segments_encoded']} segments newly encoded, "
+          f"the rest from the cache); total {timing['total_seconds']:.0f} s.")
+    return 0
+
+
+# -- the coding app (Gradio) --------------------------------------------------------------------------
+def cmd_app(args: argparse.Namespace) -> int:
+    from app_gradio import check_serving, start
+
+    check_serving(args.host, args.auth)  # before loading anything: a refused host fails fast
+    print(f"codeseed app: loading {args.project} (fitting the suggester) ...", flush=True)
+    start(args.project, coder=args.coder, host=args.host, port=args.port, auth=args.auth, block=True)
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from index import DEFAULT_MODEL
@@ -341,6 +397,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--include-suggestions", action="store_true",
                    help="also write pending suggestions, as the coder 'codeseed suggestions (pending review)'")
     p.set_defaults(run=cmd_export)
+
+    p = sub.add_parser("eval", help="cross-validate the suggester on the project's human codings", epilog=EPILOG,
+                       description="Cross-validate the suggester on the project's own human codings (grouped folds: "
+                                   "a document or participant is never both taught and tested), beside baselines "
+                                   "on the same folds; human-human agreement where segments have several coders; "
+                                   "acceptance rates from the decision log. Writes report.md, results.json and plots.")
+    p.add_argument("project")
+    p.add_argument("--folds", type=int, default=5, help="number of folds (default: 5)")
+    p.add_argument("--group-by", choices=("document", "participant"), default="document",
+                   help="what a fold keeps whole (default: document)")
+    p.add_argument("--out", metavar="DIR", help="report folder (default: PROJECT/eval)")
+    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="bootstrap replicates for the 95%% intervals (default: 1000; 0 for none)")
+    p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("bench", help="benchmark the suggester on coded data described by a YAML spec", epilog=EPILOG,
+                       description="Run the evaluation on a coded CSV outside a project, as a YAML spec describes "
+                                   "it (see benchmarks/*.yaml and eval/bench.py). Vectors are cached in "
+                                   "$CODESEED_HOME/bench-cache.db, so a second run only evaluates.")
+    p.add_argument("spec", help="benchmark spec (.yaml)")
+    p.add_argument("data_dir", help="folder the spec's data paths are relative to")
+    p.add_argument("--out", metavar="DIR", help="report folder (default: bench-out/SPEC_NAME)")
+    p.add_argument("--folds", type=int, help="number of folds for a k-fold spec (default: the spec's)")
+    p.add_argument("--split", choices=("kfold", "loo", "logo", "train_test"),
+                   help="override the spec's split (logo: leave one group out)")
+    p.add_argument("--bootstrap", type=int, metavar="N",
+                   help="bootstrap replicates for the 95%% intervals (default: the spec's, else 1000)")
+    p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.set_defaults(run=cmd_bench)
+
+    p = sub.add_parser("app", help="review suggestions in the browser: accept, reject, add codes by keyboard",
+                       epilog=EPILOG,
+                       description="Serve the coding app (Gradio) for the project: one segment at a time with its "
+                                   "context and ranked suggestions, each with the coded segments behind it; accept, "
+                                   "reject, add codes and undo by keyboard; every decision is stored at once. Also "
+                                   "tabs for the codebook, agreement, ask and import/export. Serves this machine "
+                                   "only (127.0.0.1) unless --host says otherwise, and then only with --auth.")
+    p.add_argument("project")
+    p.add_argument("--coder", help="your coder name (default: typed in the app; each browser tab may use its own)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to serve on (default: 127.0.0.1, this machine only; another needs --auth)")
+    p.add_argument("--port", type=int, default=7860, help="port (default: 7860)")
+    p.add_argument("--auth", metavar="USER:PASSWORD", help="require this login (needed for any host but this machine)")
+    p.set_defaults(run=cmd_app)
 
     return parser
 

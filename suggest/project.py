@@ -14,6 +14,7 @@ transaction: an import either happens whole or leaves the project exactly as it 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -328,12 +329,13 @@ class Project:
         counts = self.store.counts()
         meta_path = self.index_dir / "segments.meta.json"
         if meta_path.exists():
-            import json
-
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            indexed = int(meta.get("count", 0))
-            state = "up to date" if indexed == counts["segments"] else f"stale: {indexed} of {counts['segments']} segments"
-            index = {"state": state, "model": meta.get("model"), "segments": indexed}
+            indexed = {int(i) for i in meta.get("ids", [])}
+            current = {int(r[0]) for r in self.store.db.execute("SELECT id FROM segments")}
+            missing = len(current - indexed)
+            state = "up to date" if indexed == current else (
+                f"stale: {missing} of {len(current)} segments not indexed; run `codeseed index {self.folder}`")
+            index = {"state": state, "model": meta.get("model"), "segments": len(indexed & current)}
         else:
             index = {"state": "not built", "model": self.settings["model"], "segments": 0}
         return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index}

@@ -90,7 +90,7 @@ class ProjectSuggester:
                 self.model.add_rejection(decision["segment_id"], self._vectors[decision["segment_id"]],
                                          decision["code_id"])
         with store.transaction():
-            store.add_suggester_run(
+            self.run_id = store.add_suggester_run(  # tells a review session that the suggester was refitted
                 suggester=self.version, parameters=self.model.get_params(),
                 thresholds={c: float(t) for c, t in zip(self.model.codes_, self.model.thresholds_)},
                 examples=len(examples))
@@ -176,8 +176,13 @@ class ProjectSuggester:
         return applied
 
     # -- decisions ---------------------------------------------------------------------------------
-    def decide(self, segment_id: int, code: str, *, coder: str, accept: bool, score: float | None = None) -> Outcome:
-        """Record a coder's accept or reject; an accept becomes a coding. The suggester learns at once."""
+    def decide(self, segment_id: int, code: str, *, coder: str, accept: bool, score: float | None = None,
+               origin: str = "accepted suggestion") -> Outcome:
+        """Record a coder's accept or reject; an accept becomes a coding. The suggester learns at once.
+
+        ``origin`` names where an accepted coding came from: a suggestion (the default), or ``"human"`` for a
+        code the coder chose themselves (the app's code picker; recorded with ``score=None``).
+        """
         self._require_fitted()
         if segment_id not in self._segments:
             raise CodeseedError(f"no segment with id {segment_id} in the project", field="segment_id")
@@ -190,7 +195,7 @@ class ProjectSuggester:
             decision_id = store.add_decision(segment_id=segment_id, code_id=code, coder=coder,
                                              decision="accept" if accept else "reject", score=score,
                                              suggester=self.version)
-            changed = bool(store.add_codings([(segment_id, code, coder, "accepted suggestion")])) if accept else False
+            changed = bool(store.add_codings([(segment_id, code, coder, origin)])) if accept else False
         if accept:
             self.model.add_example(segment_id, self._vectors[segment_id], code, coder, self._segments[segment_id].text)
         else:
@@ -207,10 +212,13 @@ class ProjectSuggester:
             store.add_decision(segment_id=last["segment_id"], code_id=last["code_id"], coder=coder, decision="undo",
                                score=None, suggester=self.version, undoes=last["id"])
             if last["decision"] == "accept":
-                origin = store.db.execute(
-                    "SELECT origin FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                coding = store.db.execute(
+                    "SELECT origin, created_at FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?",
                     (last["segment_id"], last["code_id"], coder)).fetchone()
-                if origin is not None and origin["origin"] == "accepted suggestion":
+                # The accept made this coding (an accepted suggestion, or a code picked in the app): take it back.
+                # A coding that was there before the decision (e.g. imported) stays.
+                if coding is not None and (coding["origin"] == "accepted suggestion"
+                                           or coding["created_at"] >= last["created_at"]):
                     store.remove_coding(last["segment_id"], last["code_id"], coder)
         self.model.forget(last["segment_id"], last["code_id"])
         still_coded = any(c["segment_id"] == last["segment_id"] and c["code_id"] == last["code_id"]

@@ -18,17 +18,21 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 class FakeEncoder:
     """Bag of words hashed into a small space, L2-normalised: texts sharing words are near, exactly reproducibly.
 
-    ``encoded`` counts the texts it was asked to encode, so tests can see what the cache saved.
+    ``calls`` records what it was asked to encode, so tests can see what the cache saved.
     """
 
     def __init__(self, dimension: int = 64, identifier: str = "fake-bow-64") -> None:
         self.dimension = dimension
         self.identifier = identifier
-        self.encoded = 0
+        self.calls: list[list[str]] = []
+
+    @property
+    def n_encoded(self) -> int:
+        return sum(len(c) for c in self.calls)
 
     def encode(self, texts, *, progress: bool = False) -> np.ndarray:
         texts = list(texts)
-        self.encoded += len(texts)
+        self.calls.append(texts)
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"[a-z0-9]+", text.lower()):
@@ -45,6 +49,24 @@ class FakeEncoder:
 @pytest.fixture
 def fake_encoder() -> FakeEncoder:
     return FakeEncoder()
+
+
+@pytest.fixture
+def project(tmp_path, fake_encoder):
+    """An empty project using the fake encoder."""
+    from suggest.project import Project
+
+    p = Project.init(tmp_path / "proj")
+    p.use_encoder(fake_encoder)
+    yield p
+    p.close()
+
+
+def snapshot(project) -> dict:
+    """Every row of every table: what a failed import must leave exactly as it was."""
+    db = project.store.db
+    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    return {t: [tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
 
 
 @pytest.fixture(autouse=True)

@@ -35,32 +35,10 @@ from index import (
     resolve_model,
     text_hash,
 )
-from index.model import extract_verified, packaged_zip_path
+from index.model import extract_verified
+from tests.conftest import FakeEncoder
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-class FakeEncoder:
-    """Hashed bag-of-words: same interface as :class:`index.Encoder`, exact and instant."""
-
-    def __init__(self, dimension: int = 64, identifier: str = "fake-bow@1") -> None:
-        self.dimension = dimension
-        self.identifier = identifier
-        self.calls: list[list[str]] = []
-
-    def encode(self, texts, *, progress: bool = False) -> np.ndarray:
-        texts = list(texts)
-        self.calls.append(texts)
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for token in text.lower().split():
-                digest = hashlib.sha256(token.encode()).digest()
-                out[row, digest[0] % self.dimension] += 1.0 if digest[1] % 2 else -1.0
-        return normalise(out)
-
-    @property
-    def n_encoded(self) -> int:
-        return sum(len(c) for c in self.calls)
 
 
 SENTENCES = [

@@ -7,6 +7,7 @@ import pytest
 from index import IndexMismatchError
 from suggest.errors import InputFileError, ProjectError
 from suggest.project import Project
+from tests.conftest import snapshot
 
 INTERVIEW = """Interviewer: Can you tell me about the clinic?
 P1: The wait was far too long. I felt judged by the receptionist.
@@ -26,21 +27,6 @@ def files(tmp_path):
     (tmp_path / "codings.csv").write_text("document,text,code\nP1,The wait was far too long,A1\n"
                                           "P1,The nurses were kind,R\nP2,treated with respect,R\n")
     return tmp_path
-
-
-@pytest.fixture
-def project(tmp_path, files, fake_encoder):
-    p = Project.init(tmp_path / "proj")
-    p.use_encoder(fake_encoder)
-    yield p
-    p.close()
-
-
-def snapshot(project):
-    """Everything a user could lose: every row of every table."""
-    db = project.store.db
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-    return {t: db.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
 
 
 def test_full_import_links_participants_and_codes(project, files):

@@ -22,6 +22,7 @@ from suggest.refi.exchange import (PENDING_CODER, covered_segments, describe, ex
                                    import_refi, project_model, slug, undescribe)
 from suggest.refi.reader import Limits, read_qdpx, unsafe_member_name
 from suggest.types import Code, Segment
+from tests.conftest import snapshot
 
 
 def _shared() -> Path:
@@ -48,21 +49,6 @@ def schemas(refi):
 
     return {"project": xmlschema.XMLSchema(str(refi / "Project.xsd")),
             "codebook": xmlschema.XMLSchema(str(refi / "Codebook.xsd"))}
-
-
-@pytest.fixture
-def project(tmp_path, fake_encoder):
-    p = Project.init(tmp_path / "proj")
-    p.use_encoder(fake_encoder)
-    yield p
-    p.close()
-
-
-def snapshot(project):
-    """Every row of every table: what a failed import must leave exactly as it was."""
-    db = project.store.db
-    tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-    return {t: [tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY rowid")] for t in tables}
 
 
 def spans(project):

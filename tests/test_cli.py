@@ -1,0 +1,60 @@
+"""The command line: every command documented, help that runs, errors that name the problem, exit codes."""
+
+import argparse
+import re
+from pathlib import Path
+
+import pytest
+
+from codeseed_cli import build_parser, main
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def commands() -> list[str]:
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return sorted(sub.choices)
+
+
+def test_every_command_is_in_the_readme_table():
+    table = README[README.index("## Command line at a glance"):]
+    documented = set(re.findall(r"`codeseed (\w+)", table))
+    assert set(commands()) <= documented, set(commands()) - documented
+
+
+@pytest.mark.parametrize("command", commands())
+def test_every_command_has_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: codeseed " + command in capsys.readouterr().out
+
+
+def test_readme_ci_blocks_exist():
+    for marker in ("<!-- ci:setup -->", "<!-- ci:test -->", "<!-- ci:run -->"):
+        assert marker in README
+
+
+def test_missing_project_is_a_clear_error_with_exit_code_2(tmp_path, capsys):
+    assert main(["status", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "codeseed status: error:" in err and "does not exist" in err and "codeseed init" in err
+
+
+def test_init_import_status_with_errors_leaving_the_project_unchanged(tmp_path, capsys):
+    project = str(tmp_path / "p")
+    assert main(["init", project]) == 0
+    (tmp_path / "a.txt").write_text("Interviewer: Hi?\nP1: Hello there, I felt fine.\n")
+    (tmp_path / "b.pdf").write_bytes(b"%PDF-1.4")
+    assert main(["import", project, str(tmp_path / "a.txt"), str(tmp_path / "b.pdf")]) == 2
+    assert "b.pdf" in capsys.readouterr().err
+    assert main(["import", project, str(tmp_path / "a.txt")]) == 0
+    assert "a: 2 segments" in capsys.readouterr().out
+    assert main(["import", project, str(tmp_path / "a.txt")]) == 2
+    assert "already in the project" in capsys.readouterr().err
+    assert main(["status", project, "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"documents": 1' in out and '"interviewer_segments": 1' in out
+    assert main(["import", project]) == 2
+    assert "nothing to import" in capsys.readouterr().err
