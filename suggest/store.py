@@ -309,11 +309,21 @@ class Store:
         return [{**dict(r), "evidence": json.loads(r["evidence"]), "confident": bool(r["confident"])} for r in rows]
 
     def add_suggester_run(self, *, suggester: str, parameters: dict[str, Any], thresholds: dict[str, float],
-                          examples: int) -> int:
+                          examples: int, fingerprint: str | None = None,
+                          calibration: dict[str, Any] | None = None) -> int:
         cursor = self.db.execute(
-            "INSERT INTO suggester_runs(suggester, parameters, thresholds, examples, created_at) VALUES (?,?,?,?,?)",
-            (suggester, json.dumps(parameters, sort_keys=True), json.dumps(thresholds), examples, now()))
+            "INSERT INTO suggester_runs(suggester, parameters, thresholds, examples, created_at, fingerprint,"
+            " calibration) VALUES (?,?,?,?,?,?,?)",
+            (suggester, json.dumps(parameters, sort_keys=True), json.dumps(thresholds), examples, now(), fingerprint,
+             json.dumps(calibration) if calibration is not None else None))
         return int(cursor.lastrowid)
+
+    def calibration_for(self, fingerprint: str) -> dict[str, Any] | None:
+        """The calibration of the latest run fitted on exactly this data, if any."""
+        row = self.db.execute(
+            "SELECT calibration FROM suggester_runs WHERE fingerprint = ? AND calibration IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1", (fingerprint,)).fetchone()
+        return json.loads(row["calibration"]) if row else None
 
     # -- summaries ------------------------------------------------------------------------------
     def counts(self) -> dict[str, Any]:

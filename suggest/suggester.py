@@ -190,6 +190,23 @@ class CodeSuggester:
             probabilities, self.Y_, min_positives=self.min_threshold_examples)
         self.calibrated_ = True
 
+    def calibration(self) -> dict | None:
+        """What calibration chose, as plain JSON-able values (None when the suggester could not calibrate)."""
+        if not self.calibrated_:
+            return None
+        return {"platt": list(self.platt_), "thresholds": [float(t) for t in self.thresholds_],
+                "global_threshold": float(self.global_threshold_)}
+
+    def set_calibration(self, calibration: dict) -> "CodeSuggester":
+        """Reuse a calibration made earlier on exactly the same examples (see ``calibration()``)."""
+        if len(calibration["thresholds"]) != len(self.codes_):
+            raise ValueError("the calibration is for another set of codes")
+        self.platt_ = tuple(calibration["platt"])
+        self.thresholds_ = np.array(calibration["thresholds"], dtype=np.float64)
+        self.global_threshold_ = calibration["global_threshold"]
+        self.calibrated_ = True
+        return self
+
     # -- learning from decisions (no refit) ----------------------------------------------------------
     def add_example(self, segment_id: int, vector: np.ndarray, code: str, coder: str | None,
                     text: str | None = None) -> None:

@@ -20,6 +20,8 @@ have a coding are not offered unless asked.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -80,11 +82,16 @@ class ProjectSuggester:
         prototypes = self.project.embed([prototype_text(c) for c in self.codes])[0]
         ids = [i for i in by_segment if i in self._segments]
         examples = [Example(i, by_segment[i], self._group(self._segments[i])) for i in ids]
+        fingerprint = self._fingerprint(examples)
+        cached = store.calibration_for(fingerprint)
         self.model.fit(
             np.array([self._vectors[i] for i in ids]).reshape(len(ids), -1) if ids else np.zeros((0, vectors.shape[1])),
             examples, codes=[c.id for c in self.codes], texts=[self._segments[i].text for i in ids],
-            prototypes=prototypes,
+            prototypes=prototypes, calibrate=cached is None,
         )
+        self.reused_calibration = cached is not None
+        if cached is not None:
+            self.model.set_calibration(cached)
         for decision in store.standing_decisions():
             if decision["decision"] == "reject" and decision["segment_id"] in self._vectors:
                 self.model.add_rejection(decision["segment_id"], self._vectors[decision["segment_id"]],
@@ -93,8 +100,20 @@ class ProjectSuggester:
             self.run_id = store.add_suggester_run(  # tells a review session that the suggester was refitted
                 suggester=self.version, parameters=self.model.get_params(),
                 thresholds={c: float(t) for c, t in zip(self.model.codes_, self.model.thresholds_)},
-                examples=len(examples))
+                examples=len(examples), fingerprint=fingerprint, calibration=self.model.calibration())
         return self
+
+    def _fingerprint(self, examples: list[Example]) -> str:
+        """What calibration depends on: algorithm and parameters, the embedding model, the codes and their
+        codebook text, and every example's text, codes and group. Rejections are applied after calibration."""
+        digest = hashlib.sha256()
+        for part in (self.model.version.split(" examples=")[0], self.project.encoder.identifier,
+                     json.dumps([(c.id, prototype_text(c)) for c in self.codes])):
+            digest.update(part.encode("utf-8") + b"\0")
+        for e in examples:
+            text = self._segments[e.segment_id].text
+            digest.update(json.dumps([e.segment_id, sorted(e.codes), e.group, text]).encode("utf-8") + b"\0")
+        return digest.hexdigest()
 
     def _group(self, segment: Segment) -> str:
         if self.group_by == "participant" and segment.participant:

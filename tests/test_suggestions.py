@@ -8,6 +8,7 @@ from codeseed_cli import main
 from suggest.demo import build_demo, sample_dir
 from suggest.errors import CodeseedError
 from suggest.project import Project
+from suggest.suggester import CodeSuggester
 from suggest.suggestions import ProjectSuggester, prototype_text, suggestable_codes
 from suggest.types import Code
 
@@ -170,3 +171,19 @@ def test_real_model_on_the_bundled_sample(tmp_path):
             [segment] = [s for s in by_document[row["document"]] if s.text == row["text"]]
             hits += row["code"] in [s.code for s in results[segment.id]]
         assert len(held_out) == 10 and hits >= 6, hits
+
+
+def test_calibration_is_reused_until_the_examples_change(tmp_path, fake_encoder, monkeypatch):
+    calls = []
+    original = CodeSuggester._calibrate
+    monkeypatch.setattr(CodeSuggester, "_calibrate", lambda self, *a: calls.append(1) or original(self, *a))
+    with build_demo(tmp_path / "demo", index=False, encoder=fake_encoder) as project:
+        first = ProjectSuggester(project).fit()
+        assert first.reused_calibration is False and first.model.calibrated_ and calls == [1]
+        again = ProjectSuggester(project).fit()
+        assert again.reused_calibration is True and calls == [1]  # no cross-validation this time
+        assert list(again.model.thresholds_) == list(first.model.thresholds_)
+        assert again.suggest(store=False) == first.suggest(store=False)
+        target = again.candidates()[0].id
+        again.decide(target, again.model.codes_[0], coder="ben", accept=True)  # one more example
+        assert ProjectSuggester(project).fit().reused_calibration is False and calls == [1, 1]
