@@ -331,7 +331,7 @@ class Project:
         if meta_path.exists():
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             indexed = {int(i) for i in meta.get("ids", [])}
-            current = {int(r[0]) for r in self.store.db.execute("SELECT id FROM segments")}
+            current = self.store.segment_ids()
             missing = len(current - indexed)
             state = "up to date" if indexed == current else (
                 f"stale: {missing} of {len(current)} segments not indexed; run `codeseed index {self.folder}`")

@@ -252,6 +252,14 @@ class Store:
         )
         return cursor.rowcount
 
+    def coding(self, segment_id: int, code_id: str, coder: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?",
+                              (segment_id, code_id, coder)).fetchone()
+        return dict(row) if row else None
+
+    def segment_ids(self) -> set[int]:
+        return {int(r[0]) for r in self.db.execute("SELECT id FROM segments")}
+
     def codings(self, *, coder: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT segment_id, code_id, coder, origin, created_at FROM codings"
         params: tuple[Any, ...] = ()

@@ -231,9 +231,7 @@ class ProjectSuggester:
             store.add_decision(segment_id=last["segment_id"], code_id=last["code_id"], coder=coder, decision="undo",
                                score=None, suggester=self.version, undoes=last["id"])
             if last["decision"] == "accept":
-                coding = store.db.execute(
-                    "SELECT origin, created_at FROM codings WHERE segment_id = ? AND code_id = ? AND coder = ?",
-                    (last["segment_id"], last["code_id"], coder)).fetchone()
+                coding = store.coding(last["segment_id"], last["code_id"], coder)
                 # The accept made this coding (an accepted suggestion, or a code picked in the app): take it back.
                 # A coding that was there before the decision (e.g. imported) stays.
                 if coding is not None and (coding["origin"] == "accepted suggestion"
