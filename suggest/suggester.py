@@ -296,7 +296,7 @@ class CodeSuggester:
 
     def _finish(self, raw: np.ndarray, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
         scores = apply_platt(raw, *self.platt_) if self.calibrated_ else raw
-        return scores * self._rejection_factor(vectors, ids)
+        return np.clip(scores * self._rejection_factor(vectors, ids), 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
 
     def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                 segment_ids: Sequence[int | None] | None = None, exclude: Sequence[set[str]] | None = None,

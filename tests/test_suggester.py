@@ -165,3 +165,46 @@ def test_grouped_folds_never_split_a_group():
         seen += list(test)
     assert sorted(seen) == list(range(len(groups)))
     assert grouped_folds(["x", "x"], 5) == []
+
+
+# -- properties over random data -------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def coded_data(draw):
+    n = draw(st.integers(1, 25))
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    vectors = rng.normal(size=(n, 6)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    codes = ["a", "b", "c"]
+    examples = [Example(i, {c: "x" for c in codes if rng.random() < 0.5} or {"a": "x"}, group=i % 4)
+                for i in range(n)]
+    query = rng.normal(size=6).astype(np.float32)
+    return vectors, examples, codes, query / np.linalg.norm(query), rng.normal(size=(3, 6)).astype(np.float32)
+
+
+@settings(max_examples=60, deadline=None)
+@given(coded_data())
+def test_scores_stay_in_unit_interval_and_rejections_never_raise_them(data):
+    vectors, examples, codes, query, prototypes = data
+    prototypes /= np.linalg.norm(prototypes, axis=1, keepdims=True)
+    model = CodeSuggester(linear=False, k=5).fit(vectors, examples, codes=codes, prototypes=prototypes)
+    before = model.scores(query)
+    assert np.all((before >= 0) & (before <= 1 + 1e-9))
+    model.add_rejection(1000, vectors[0], "b")
+    after = model.scores(query)
+    assert np.all(after <= before + 1e-9)
+    assert np.allclose(np.delete(after, 1, axis=1), np.delete(before, 1, axis=1))  # other codes untouched
+
+
+@settings(max_examples=60, deadline=None)
+@given(coded_data())
+def test_an_accepted_example_at_the_query_never_lowers_that_code(data):
+    vectors, examples, codes, query, _ = data
+    model = CodeSuggester(linear=False, k=50).fit(vectors, examples, codes=codes, calibrate=False)
+    before = model.scores(query)[0, 2]
+    model.add_example(1000, query, "c", "x")
+    assert model.scores(query)[0, 2] >= before - 1e-6
