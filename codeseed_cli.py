@@ -28,6 +28,10 @@ def _project(folder: str):
     return Project.open(folder)
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def _progress() -> bool:
     return sys.stderr.isatty() or os.environ.get("CODESEED_PROGRESS") == "1"
 
@@ -58,7 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = project.import_documents(args.files, attributes=args.attributes, table_options=options)
             for d in report.documents:
                 encoding = f", {d['encoding']}" if d["encoding"] else ""
-                print(f"  {d['name']}: {d['segments']} segments ({d['source']}{encoding})")
+                print(f"  {d['name']}: {_count(d['segments'], 'segment')} ({d['source']}{encoding})")
             print(f"Imported {len(report.documents)} documents, "
                   f"{sum(d['segments'] for d in report.documents)} segments.")
             _print_refi_import(report)
@@ -69,7 +73,10 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"Attributes: {report.participants} participants; {report.linked_segments} segments linked.")
         if args.codings:
             report = project.import_codings(args.codings, coder=args.coder, skip_bad_rows=args.skip_bad_rows)
-            print(f"Codings: {report.codings} added from {args.codings}.")
+            print(f"Codings: {report.codings} added from {args.codings} (coders: {', '.join(report.coders) or 'none'}).")
+            if args.coder and any(c != args.coder for c in report.coders):
+                print(f"  note: rows with a coder column value keep it; --coder {args.coder} applied only to rows "
+                      "without one.", file=sys.stderr)
             for problem in report.codings_skipped:
                 print(f"  skipped: {problem}", file=sys.stderr)
     return 0
@@ -106,7 +113,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print("\nDocuments:")
             for d in project.store.documents():
                 attrs = ", ".join(f"{k}={v}" for k, v in d["attributes"].items())
-                print(f"  {d['name']}: {d['segments']} segments  {attrs}")
+                print(f"  {d['name']}: {_count(d['segments'], 'segment')}  {attrs}")
         if args.codes:
             print("\nCodes:")
             for code in project.codes():

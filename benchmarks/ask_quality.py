@@ -3,8 +3,8 @@
 Run:  python benchmarks/ask_quality.py DATA_DIR [--k 10] [--min-examples 20] [--keep FOLDER]
 
 DATA_DIR holds ``nhs-pxtextmining/v6framework_230831.csv`` (7,908 Friends and Family Test comments, one
-human coder, 50 one-hot code columns after column 11). Rows coded "Labelling not possible" are dropped
-(6,223 comments remain). The comments go into a temporary codeseed project through the table reader,
+human coder, 50 one-hot code columns after column 11). Rows coded "Labelling not possible" and rows with empty text
+are dropped (6,211 comments remain). The comments go into a temporary codeseed project through the table reader,
 with the 49 remaining code names as the codebook and **no codings**: this measures pure retrieval
 (query parsing, dense + BM25 fusion, folding), not code boosting, which would only echo the human codes.
 

@@ -1,7 +1,7 @@
 """How long one segment's suggestions take against 10,000 coded examples (p50 / p95), and how long a fit takes.
 
     python benchmarks/suggest_latency.py                      # synthetic texts and vectors
-    python benchmarks/suggest_latency.py --data ../shared/data  # NHS comments, embedded with MiniLM (cached)
+    python benchmarks/suggest_latency.py --data DATA_DIR      # NHS comments, embedded with MiniLM (cached)
 
 Measures the estimator itself (neighbour votes, linear channel, prototypes, calibration map, evidence),
 which is what the app calls after every decision; embedding the segment is cached at index time.

@@ -259,7 +259,7 @@ def load_bench(spec: BenchSpec, data_dir: Path | str) -> BenchData:
     csv = data_dir / spec.data
     if not csv.is_file():
         raise spec.error(f"data file {str(csv)!r} not found", "data",
-                         fix="DATA_DIR is the folder the spec's 'data' path is relative to (e.g. ../shared/data)")
+                         fix="DATA_DIR is the folder the spec's 'data' path is relative to (the folder that holds the dataset's own folder, e.g. the one containing nhs-pxtextmining/)")
     try:
         frame = pd.read_csv(csv, dtype=str, keep_default_na=False, encoding=spec.encoding)
     except (UnicodeDecodeError, pd.errors.ParserError) as error:

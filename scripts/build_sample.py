@@ -1,6 +1,6 @@
 """Rebuild the bundled sample (suggest/sample/) from the Foye et al. 2022 quotes.
 
-    python scripts/build_sample.py ../shared/data/foye2022
+    python scripts/build_sample.py DATA_DIR/foye2022
 
 One transcript per participant (their printed quotes as labelled turns), the participants' attributes,
 the codebook, and the study's codings for about two thirds of the quotes (every third quote is left

@@ -169,8 +169,11 @@ def format_result(result: AskResult, *, width: int = 100) -> str:
     if not result.quotes:
         lines.append(f"No quotes: {result.empty_reason}")
         return "\n".join(lines)
-    pool = "match the filters" if result.understood.filters else "searched"
-    lines.append(f"{result.matching} segments {pool}; the best {len(result.quotes)}:")
+    if result.understood.filters:
+        pool = "segment matches the filters" if result.matching == 1 else "segments match the filters"
+    else:
+        pool = "segment searched" if result.matching == 1 else "segments searched"
+    lines.append(f"{result.matching} {pool}; the best {len(result.quotes)}:")
     for q in result.quotes:
         who = q.participant or q.speaker or "unknown speaker"
         attrs = ", ".join(f"{k}={v}" for k, v in q.attributes.items())

@@ -45,6 +45,7 @@ class ImportReport:
     codes: int = 0
     codings: int = 0
     codings_skipped: list[str] = field(default_factory=list)
+    coders: list[str] = field(default_factory=list)  # who the imported codings are by
     participants: int = 0
     linked_segments: int = 0
 
@@ -261,7 +262,8 @@ class Project:
             )
         with self.store.transaction():
             added = self.store.add_codings((s, c, who, "human") for s, c, who in match.rows)
-        return ImportReport(codings=added, codings_skipped=[str(p) for p in match.problems])
+        return ImportReport(codings=added, codings_skipped=[str(p) for p in match.problems],
+                            coders=sorted({who for _, _, who in match.rows}))
 
     # -- embeddings and index --------------------------------------------------------------------
     @property

@@ -58,3 +58,17 @@ def test_init_import_status_with_errors_leaving_the_project_unchanged(tmp_path, 
     assert '"documents": 1' in out and '"interviewer_segments": 1' in out
     assert main(["import", project]) == 2
     assert "nothing to import" in capsys.readouterr().err
+
+
+def test_codings_import_names_the_coders_and_says_when_coder_flag_was_not_used(tmp_path, capsys):
+    project = str(tmp_path / "p")
+    main(["init", project])
+    (tmp_path / "a.txt").write_text("P1: The wait was long.\n\nP1: Staff were kind.\n")
+    (tmp_path / "cb.csv").write_text("code,name\nW,Waiting\nK,Kind staff\n")
+    (tmp_path / "c.csv").write_text("document,text,code,coder\na,The wait was long,W,ana\na,Staff were kind,K,\n")
+    assert main(["import", project, str(tmp_path / "a.txt"), "--codebook", str(tmp_path / "cb.csv")]) == 0
+    assert "a: 2 segments" in capsys.readouterr().out
+    assert main(["import", project, "--codings", str(tmp_path / "c.csv"), "--coder", "ben"]) == 0
+    captured = capsys.readouterr()
+    assert "Codings: 2 added" in captured.out and "(coders: ana, ben)" in captured.out
+    assert "--coder ben applied only to rows without one" in captured.err
