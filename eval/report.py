@@ -300,6 +300,12 @@ def _decision_sections(result: dict[str, Any]) -> list[str]:
 
 
 # -- plots ---------------------------------------------------------------------------------------------------
+def _save(plt, fig, path: Path) -> None:
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _pyplot():
     import matplotlib
 
@@ -329,9 +335,7 @@ def _plot_per_code(s: dict[str, Any], path: Path) -> None:
         ax.axvline(0, color="grey", linewidth=0.5)
     axes[0].set_yticks(y)
     axes[0].set_yticklabels(labels, fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _plot_confusion(s: dict[str, Any], names: dict[str, str], path: Path) -> None:
@@ -353,9 +357,7 @@ def _plot_confusion(s: dict[str, Any], names: dict[str, str], path: Path) -> Non
     ax.set_ylabel("true code")
     ax.set_title("True code vs top-1 suggestion (share of the true code's segments)", fontsize=10)
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _plot_learning_curve(result: dict[str, Any], path: Path) -> None:
@@ -380,9 +382,7 @@ def _plot_learning_curve(result: dict[str, Any], path: Path) -> None:
     ax.set_title("Suggester learning curve", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def _plot_reliability(result: dict[str, Any], path: Path) -> None:
@@ -403,9 +403,7 @@ def _plot_reliability(result: dict[str, Any], path: Path) -> None:
     ax.set_title("Reliability of the top-1 score", fontsize=10)
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(plt, fig, path)
 
 
 def write_report(result: dict[str, Any], out: Path | str) -> dict[str, Path]:

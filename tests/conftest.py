@@ -62,6 +62,32 @@ def project(tmp_path, fake_encoder):
     p.close()
 
 
+CODEBOOK_CSV = ("code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and delays\n"
+                "R,,Respect,staff kind and respectful\nP,,Parking,parking and cost of parking\n")
+FIRST_PASS_CSV = "document,text,code\nP1,The waiting list was months long,W\nP1,The staff were kind,R\n"
+
+
+def coded_project(folder: Path, encoder, transcripts: dict[str, str], *, attributes: str | None = None,
+                  coder: str = "ana"):
+    """A project with the given transcripts, the Access/Respect/Parking codebook and two first-pass codings."""
+    from suggest.project import Project
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in transcripts.items():
+        (folder / f"{name}.txt").write_text(text)
+    (folder / "codebook.csv").write_text(CODEBOOK_CSV)
+    (folder / "codings.csv").write_text(FIRST_PASS_CSV)
+    if attributes is not None:
+        (folder / "people.csv").write_text(attributes)
+    p = Project.init(folder / "proj")
+    p.use_encoder(encoder)
+    p.import_documents([folder / f"{name}.txt" for name in transcripts],
+                       attributes=folder / "people.csv" if attributes is not None else None)
+    p.import_codebook(folder / "codebook.csv")
+    p.import_codings(folder / "codings.csv", coder=coder)
+    return p
+
+
 def snapshot(project) -> dict:
     """Every row of every table: what a failed import must leave exactly as it was."""
     db = project.store.db

@@ -25,6 +25,7 @@ from suggest.review import (
 from suggest.suggester import Suggestion
 from suggest.suggestions import ProjectSuggester
 from suggest.types import Code, Segment
+from tests.conftest import coded_project
 
 P1 = """Interviewer: How was getting an appointment?
 P1: The waiting list was months long and nobody called me back.
@@ -42,19 +43,8 @@ P2: Parking cost a fortune and was impossible to find.
 
 @pytest.fixture
 def project(tmp_path, fake_encoder):
-    (tmp_path / "P1.txt").write_text(P1)
-    (tmp_path / "P2.txt").write_text(P2)
-    (tmp_path / "people.csv").write_text("participant_id,setting\nP1,generic\nP2,specialist\n")
-    (tmp_path / "codebook.csv").write_text(
-        "code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and delays\n"
-        "R,,Respect,staff kind and respectful\nP,,Parking,parking and cost of parking\n")
-    (tmp_path / "codings.csv").write_text(
-        "document,text,code\nP1,The waiting list was months long,W\nP1,The staff were kind,R\n")
-    p = Project.init(tmp_path / "proj")
-    p.use_encoder(fake_encoder)
-    p.import_documents([tmp_path / "P1.txt", tmp_path / "P2.txt"], attributes=tmp_path / "people.csv")
-    p.import_codebook(tmp_path / "codebook.csv")
-    p.import_codings(tmp_path / "codings.csv", coder="first")
+    p = coded_project(tmp_path, fake_encoder, {"P1": P1, "P2": P2},
+                      attributes="participant_id,setting\nP1,generic\nP2,specialist\n", coder="first")
     yield p
     p.close()
 

@@ -7,10 +7,10 @@ import pytest
 from codeseed_cli import main
 from suggest.demo import build_demo, sample_dir
 from suggest.errors import CodeseedError
-from suggest.project import Project
 from suggest.suggester import CodeSuggester
 from suggest.suggestions import ProjectSuggester, prototype_text, suggestable_codes
 from suggest.types import Code
+from tests.conftest import coded_project
 
 TRANSCRIPT = """Interviewer: How was getting an appointment?
 P1: The waiting list was months long and nobody called me back.
@@ -24,17 +24,7 @@ P1: Staff treated me kindly and with respect.
 
 @pytest.fixture
 def project(tmp_path, fake_encoder):
-    (tmp_path / "P1.txt").write_text(TRANSCRIPT)
-    (tmp_path / "codebook.csv").write_text(
-        "code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and delays\n"
-        "R,,Respect,staff kind and respectful\nP,,Parking,parking and cost of parking\n")
-    (tmp_path / "codings.csv").write_text(
-        "document,text,code\nP1,The waiting list was months long,W\nP1,The staff were kind,R\n")
-    p = Project.init(tmp_path / "proj")
-    p.use_encoder(fake_encoder)
-    p.import_documents([tmp_path / "P1.txt"])
-    p.import_codebook(tmp_path / "codebook.csv")
-    p.import_codings(tmp_path / "codings.csv", coder="ana")
+    p = coded_project(tmp_path, fake_encoder, {"P1": TRANSCRIPT})
     yield p
     p.close()
 
