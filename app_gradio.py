@@ -39,8 +39,8 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 import gradio as gr  # noqa: E402
 
-from suggest.errors import CodeseedError  # noqa: E402
-from suggest.project import Project  # noqa: E402
+from index.errors import CodeseedError  # noqa: E402
+from index.project import Project  # noqa: E402
 from suggest.review import (  # noqa: E402
     ACCEPTED,
     ADDED,
@@ -57,7 +57,7 @@ from suggest.review import (  # noqa: E402
     refit,
     save_code_description,
 )
-from suggest.suggestions import ProjectSuggester  # noqa: E402
+from suggest.project_suggester import ProjectSuggester  # noqa: E402
 
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 SYSTEM_FONTS = ["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial",
@@ -378,7 +378,7 @@ class CodingApp:
 
     # -- ask -----------------------------------------------------------------------------------------------------
     def ask(self, question: str, k: float) -> str:
-        from suggest.ask import ask
+        from suggest.ask.answer import ask
 
         try:
             with self.lock:
@@ -433,7 +433,7 @@ class CodingApp:
         return message(text)
 
     def export(self, fmt: str) -> tuple[str | None, str]:
-        from suggest.refi.exchange import export_csv, export_refi
+        from index.exchange.refi_project import export_csv, export_refi
 
         folder = Path(tempfile.mkdtemp(prefix="codeseed-export-"))
         out = folder / (f"{self.project.folder.name}-codings.csv" if fmt == "csv" else f"{self.project.folder.name}.{fmt}")
@@ -520,7 +520,7 @@ class CodingApp:
                         eval_text = gr.Markdown()
                         eval_plots = gr.Gallery(label="Plots", columns=2, height=520, object_fit="contain")
 
-                if find_spec("suggest.ask") is not None:
+                if find_spec("suggest.ask.answer") is not None:
                     with gr.Tab("Ask", id="ask"):
                         with gr.Row():
                             question = gr.Textbox(label="Question",

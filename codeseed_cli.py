@@ -17,13 +17,13 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from index import IndexLayerError  # noqa: E402
-from suggest.errors import CodeseedError  # noqa: E402
+from index.errors import CodeseedError  # noqa: E402
 
 EPILOG = "Documentation: README.md. Every command takes --help."
 
 
 def _project(folder: str):
-    from suggest.project import Project
+    from index.project import Project
 
     return Project.open(folder)
 
@@ -38,7 +38,7 @@ def _progress() -> bool:
 
 # -- commands ---------------------------------------------------------------------------------------
 def cmd_init(args: argparse.Namespace) -> int:
-    from suggest.project import Project
+    from index.project import Project
 
     with Project.init(args.project, model=args.model, max_segment_chars=args.max_segment_chars) as project:
         print(f"Created project {project.folder} (model {args.model}, segments up to {args.max_segment_chars} characters).")
@@ -47,7 +47,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from suggest.readers.table import TableOptions
+    from index.ingest.readers.table import TableOptions
 
     if not (args.files or args.codebook or args.codings or args.attributes):
         raise CodeseedError("nothing to import", fix="name transcript files, or --codebook, --codings or --attributes")
@@ -123,7 +123,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from suggest.demo import build_demo
+    from index.demo import build_demo
 
     with build_demo(args.project, index=not args.no_index, progress=_progress()) as project:
         status = project.status()
@@ -135,7 +135,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from suggest.suggestions import ProjectSuggester
+    from suggest.project_suggester import ProjectSuggester
 
     with _project(args.project) as project:
         params = {"k": args.k} if args.k else {}
@@ -149,7 +149,7 @@ def cmd_suggest(args: argparse.Namespace) -> int:
         confident = {i: [s for s in ranked if s.confident] for i, ranked in results.items()}
         abstained = sum(1 for ranked in confident.values() if not ranked)
         if args.out:
-            from suggest.reports import write_suggestions_csv
+            from suggest.suggestions_csv import write_suggestions_csv
 
             rows = write_suggestions_csv(args.out, project, candidates, results, include_all=args.all)
             print(f"Wrote {rows} rows to {args.out}.")
@@ -167,13 +167,13 @@ def cmd_suggest(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from suggest.ask import ask, format_result
+    from suggest.ask.answer import ask, format_result
 
     with _project(args.project) as project:
         result = ask(project, args.question, args.k, include_interviewer=args.include_interviewer)
         synthesis = None
         if args.llm and result.quotes:
-            from suggest.ask_langchain import chat_model_from_spec, quote_to_document, synthesise
+            from suggest.ask.langchain_adapter import chat_model_from_spec, quote_to_document, synthesise
 
             synthesis = synthesise(args.question, [quote_to_document(q) for q in result.quotes],
                                    chat_model_from_spec(args.llm))
@@ -201,7 +201,7 @@ EXPORT_FORMATS = ("qdpx", "qdc", "csv")
 
 def _print_refi_import(report) -> None:
     """What a .qdpx/.qdc brought in and what it left out (nothing for other imports)."""
-    from suggest.refi.exchange import RefiImportReport
+    from index.exchange.refi_project import RefiImportReport
 
     if not isinstance(report, RefiImportReport):
         return
@@ -223,7 +223,7 @@ def _print_refi_import(report) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from suggest.refi.exchange import export_csv, export_refi
+    from index.exchange.refi_project import export_csv, export_refi
 
     suffix = Path(args.out).suffix.lower().lstrip(".")
     fmt = args.format or suffix

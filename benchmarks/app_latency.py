@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(args.project) if args.project else Path(tmp) / "sample"
         if not args.project:
-            from suggest.demo import build_demo
+            from index.demo import build_demo
 
             build_demo(folder).close()
         demo, app, url = serve(folder)

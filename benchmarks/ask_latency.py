@@ -28,10 +28,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from suggest.ask import ask  # noqa: E402
-from suggest.demo import sample_dir  # noqa: E402
-from suggest.project import Project  # noqa: E402
-from suggest.readers.table import TableOptions  # noqa: E402
+from suggest.ask.answer import ask  # noqa: E402
+from index.demo import sample_dir  # noqa: E402
+from index.project import Project  # noqa: E402
+from index.ingest.readers.table import TableOptions  # noqa: E402
 
 QUESTIONS = [
     "show quotes about stigma in generic services",

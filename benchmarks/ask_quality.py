@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from suggest.ask import ask  # noqa: E402
-from suggest.project import Project  # noqa: E402
-from suggest.readers.table import TableOptions  # noqa: E402
-from suggest.retrieval import corpus_for, dense_scores, lexical_scores, ranked  # noqa: E402
+from suggest.ask.answer import ask  # noqa: E402
+from index.project import Project  # noqa: E402
+from index.ingest.readers.table import TableOptions  # noqa: E402
+from suggest.ask.retrieval import corpus_for, dense_scores, lexical_scores, ranked  # noqa: E402
 
 NHS_FILE = "nhs-pxtextmining/v6framework_230831.csv"
 TEXT_COLUMN = "FFT answer"

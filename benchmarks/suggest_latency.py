@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from suggest.suggester import CodeSuggester, Example
+from suggest.estimator import CodeSuggester, Example
 
 
 def synthetic(n: int, n_codes: int, dim: int = 384, seed: int = 0):

@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from suggest.errors import CodeseedError
-from suggest.suggestions import prototype_text
-from suggest.types import Code
+from index.errors import CodeseedError
+from suggest.project_suggester import prototype_text
+from index.types import Code
 
 from . import splits
 from .runner import LEARNING_CURVE_SIZES, CodedData, evaluate

@@ -1,11 +1,11 @@
 """What coders did with the suggestions: acceptance rates from the project's decision log. Pure functions.
 
-Input is the decision log as :meth:`suggest.store.Store.decisions` returns it: dicts with ``id``,
+Input is the decision log as :meth:`index.store.store.Store.decisions` returns it: dicts with ``id``,
 ``segment_id``, ``code_id``, ``coder``, ``decision`` ('accept', 'reject' or 'undo'), ``score``,
 ``undoes`` (for an 'undo' row: the id of the decision it takes back) and ``created_at`` (ISO 8601, UTC).
 The log is append-only; a decision that a later 'undo' row took back does not count. Only the
 *standing* accepts and rejects are counted (:func:`standing`), the same rule as
-:meth:`~suggest.store.Store.standing_decisions`.
+:meth:`~index.store.store.Store.standing_decisions`.
 
 The acceptance rate is ``accepted / (accepted + rejected)``: the share of reviewed suggestions a coder
 kept. It is a precision of sorts, measured on the suggestions coders chose to review, so it is not

@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from suggest.errors import ProjectError
-from suggest.project import Project
-from suggest.suggestions import prototype_text, suggestable_codes
+from index.errors import ProjectError
+from index.project import Project
+from suggest.project_suggester import prototype_text, suggestable_codes
 
 from .decisions import decision_summary
 from .runner import CodedData, evaluate

@@ -5,8 +5,8 @@ group per segment. Where they come from (a project, a benchmark CSV) is :mod:`ev
 
 Methods, each fitted on the training segments of a fold and asked about the test segments only:
 
-``suggester``       the product: :class:`suggest.suggester.CodeSuggester` with default parameters, fitted on
-                    the training segments with the codebook prototypes (:func:`suggest.suggestions.prototype_text`
+``suggester``       the product: :class:`suggest.estimator.CodeSuggester` with default parameters, fitted on
+                    the training segments with the codebook prototypes (:func:`suggest.project_suggester.prototype_text`
                     embedded). Predicted codes: ``scores >= thresholds_`` (it may abstain); ranking: scores.
 ``most_frequent``   every segment gets the m codes most frequent in training, m = the mean number of codes
                     per training segment, rounded, at least 1. Ranking and score: training frequency.
@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from suggest.suggester import CodeSuggester, Example
+from suggest.estimator import CodeSuggester, Example
 
 from . import metrics
 from .agreement import human_agreement, suggester_vs_coders

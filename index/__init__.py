@@ -1,8 +1,21 @@
-"""codeseed's index layer: text -> vectors -> nearest neighbours.
+"""codeseed's data layer: what is indexed — the project's corpus and its vectors. Imports nothing above it.
 
-Light to import: torch, sentence-transformers and FAISS are loaded only when a
-model is first used or an index is built, so ``import index`` is instant.
-This package depends on nothing else in codeseed.
+Rooms:
+
+``project.py``     the :class:`~index.project.Project` facade: open/init a project folder, import files, build the index
+``store/``         the SQLite store (WAL) and its numbered migrations: **where a segment is stored**; all SQL lives here
+``ingest/``        reading input: transcript readers, speaker turns → segments, codebooks, codings, attributes, user tables
+``exchange/``      REFI-QDA (.qdpx/.qdc) in and out, and the codings CSV export
+``types.py``       the plain records every layer shares: ``Segment``, ``Code``, ``Turn``, ``ParsedDocument``
+``errors.py``      the one error root, ``CodeseedError``, and its kinds (input file, project, model, index)
+``model.py``       which embedding model: the packaged MiniLM (hash-checked) or a local sentence-transformers model
+``encoder.py``     text → vectors (sentence-transformers, precision chosen by measurement)
+``cache.py``       the vector cache (``vectors.db``), keyed by model and text hash
+``vectors.py``     the FAISS index and its JSON description (no pickle)
+``demo.py``, ``sample/``  the bundled Foye et al. (2022) sample project
+
+Light to import: torch, sentence-transformers and FAISS are loaded only when a model is first used or an
+index is built, so ``import index`` is instant.
 """
 
 from .cache import VectorCache, encode_with_cache, text_hash

@@ -1,4 +1,4 @@
-"""Rebuild the bundled sample (suggest/sample/) from the Foye et al. 2022 quotes.
+"""Rebuild the bundled sample (index/sample/) from the Foye et al. 2022 quotes.
 
     python scripts/build_sample.py DATA_DIR/foye2022
 
@@ -13,7 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 
 source = Path(sys.argv[1])
-out = Path(__file__).resolve().parent.parent / "suggest" / "sample"
+out = Path(__file__).resolve().parent.parent / "index" / "sample"
 quotes = list(csv.DictReader((source / "quotes.csv").open(encoding="utf-8")))
 
 by_participant = defaultdict(list)

@@ -3,7 +3,7 @@ each, and what every key does to the project. Plain Python; ``app_gradio.py`` on
 routes clicks and keys to a :class:`ReviewSession`.
 
     from suggest.review import QueueFilter, ReviewSession
-    from suggest.suggestions import ProjectSuggester
+    from suggest.project_suggester import ProjectSuggester
 
     session = ReviewSession(project, ProjectSuggester(project).fit(), coder="ana")
     card = session.card()          # the segment on screen: text, context, suggestions with evidence, progress
@@ -48,11 +48,11 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from .errors import CodeseedError
-from .retrieval import effective_attributes
-from .suggester import Evidence, Suggestion
-from .suggestions import ProjectSuggester, prototype_text
-from .types import Code, Segment
+from index.errors import CodeseedError
+from index.ingest.attributes import effective_attributes
+from suggest.estimator import Evidence, Suggestion
+from suggest.project_suggester import ProjectSuggester, prototype_text
+from index.types import Code, Segment
 
 ORDERS: dict[str, str] = {
     "document": "document order",

@@ -54,7 +54,7 @@ def fake_encoder() -> FakeEncoder:
 @pytest.fixture
 def project(tmp_path, fake_encoder):
     """An empty project using the fake encoder."""
-    from suggest.project import Project
+    from index.project import Project
 
     p = Project.init(tmp_path / "proj")
     p.use_encoder(fake_encoder)
@@ -70,7 +70,7 @@ FIRST_PASS_CSV = "document,text,code\nP1,The waiting list was months long,W\nP1,
 def coded_project(folder: Path, encoder, transcripts: dict[str, str], *, attributes: str | None = None,
                   coder: str = "ana"):
     """A project with the given transcripts, the Access/Respect/Parking codebook and two first-pass codings."""
-    from suggest.project import Project
+    from index.project import Project
 
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in transcripts.items():

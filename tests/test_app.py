@@ -4,9 +4,9 @@ import pytest
 
 from app_gradio import CodingApp, check_serving, render_card, render_side
 from codeseed_cli import main
-from suggest.errors import CodeseedError
+from index.errors import CodeseedError
 from suggest.review import Card, ItemView, Progress, QueueFilter
-from suggest.types import Segment
+from index.types import Segment
 
 
 def test_serves_this_machine_only_unless_a_login_is_required():

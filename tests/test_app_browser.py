@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from suggest.demo import build_demo
-from suggest.project import Project
+from index.demo import build_demo
+from index.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("app_latency", ROOT / "benchmarks" / "app_latency.py")

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from conftest import _shared_home
 
-from suggest.ask import ask, check_citations, format_result
-from suggest.ask_query import Vocabulary, build_vocabulary, parse_question, relate_codes, stem, terms
-from suggest.demo import build_demo, sample_dir
-from suggest.errors import CodeseedError, ProjectError
-from suggest.project import Project
-from suggest.retrieval import corpus_for, fold_near_duplicates, reciprocal_rank_fusion
-from suggest.types import Code
+from suggest.ask.answer import ask, check_citations, format_result
+from suggest.ask.query import Vocabulary, build_vocabulary, parse_question, relate_codes, stem, terms
+from index.demo import build_demo, sample_dir
+from index.errors import CodeseedError, ProjectError
+from index.project import Project
+from suggest.ask.retrieval import corpus_for, fold_near_duplicates, reciprocal_rank_fusion
+from index.types import Code
 
 
 # -- the parser, on a hand-built vocabulary ---------------------------------------------------------
@@ -330,7 +330,7 @@ def test_langchain_retriever_and_cited_summary(demo, quote_ids):
     from langchain_core.callbacks import BaseCallbackHandler
     from langchain_core.language_models import FakeListChatModel, GenericFakeChatModel
 
-    from suggest.ask_langchain import CodeseedRetriever, synthesise
+    from suggest.ask.langchain_adapter import CodeseedRetriever, synthesise
 
     retriever = CodeseedRetriever(project=demo, k=3)
     documents = retriever.invoke("show quotes about stigma in generic services")

@@ -2,12 +2,12 @@
 
 import pytest
 
-from suggest.attributes import link_segments, normalise_id, parse_attributes, participant_for_document
-from suggest.codebook import read_codebook
-from suggest.codings import find_quote, match_codings
-from suggest.errors import InputFileError
-from suggest.tables import read_table, split_codes
-from suggest.types import Code, Segment
+from index.ingest.attributes import link_segments, normalise_id, parse_attributes, participant_for_document
+from index.ingest.codebook import read_codebook
+from index.ingest.codings import find_quote, match_codings
+from index.errors import InputFileError
+from index.ingest.tables import read_table, split_codes
+from index.types import Code, Segment
 
 
 def write(path, text, encoding="utf-8"):

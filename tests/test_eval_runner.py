@@ -36,8 +36,8 @@ from eval.splits import (
     leave_one_out,
     train_test_by_column,
 )
-from suggest.project import Project
-from suggest.suggester import CodeSuggester
+from index.project import Project
+from suggest.estimator import CodeSuggester
 from tests.conftest import FakeEncoder
 
 ROOT = Path(__file__).resolve().parents[1]

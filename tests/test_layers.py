@@ -41,8 +41,8 @@ def test_imports_flow_one_way(path):
 
 @pytest.mark.parametrize("library, allowed", [
     ("gradio", {"app_gradio.py"}),
-    ("langchain", {"suggest/ask_langchain.py"}),
-    ("langchain_core", {"suggest/ask_langchain.py"}),
+    ("langchain", {"suggest/ask/langchain_adapter.py"}),
+    ("langchain_core", {"suggest/ask/langchain_adapter.py"}),
     ("sentence_transformers", {"index/encoder.py", "index/model.py"}),
 ])
 def test_heavy_libraries_live_in_one_place(library, allowed):

@@ -5,8 +5,8 @@ import json
 import pytest
 
 from index import IndexMismatchError
-from suggest.errors import InputFileError, ProjectError
-from suggest.project import Project
+from index.errors import InputFileError, ProjectError
+from index.project import Project
 from tests.conftest import snapshot
 
 INTERVIEW = """Interviewer: Can you tell me about the clinic?

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suggest.errors import InputFileError
-from suggest.readers import SUPPORTED_EXTENSIONS, read_document
-from suggest.readers.table import TableOptions
-from suggest.readers.text import decode_bytes, parse_turns
-from suggest.segmenting import segment_turns
+from index.errors import InputFileError
+from index.ingest.readers import SUPPORTED_EXTENSIONS, read_document
+from index.ingest.readers.table import TableOptions
+from index.ingest.readers.text import decode_bytes, parse_turns
+from index.ingest.segmenting import segment_turns
 
 
 def turns_of(doc):

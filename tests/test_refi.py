@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 
 from codeseed_cli import main
-from suggest.errors import InputFileError
-from suggest.project import Project
-from suggest.refi.exchange import (PENDING_CODER, covered_segments, describe, export_csv, export_refi, guid_for,
+from index.errors import InputFileError
+from index.project import Project
+from index.exchange.refi_project import (PENDING_CODER, covered_segments, describe, export_csv, export_refi, guid_for,
                                    import_refi, project_model, slug, undescribe)
-from suggest.refi.reader import Limits, read_qdpx, unsafe_member_name
-from suggest.types import Code, Segment
+from index.exchange.refi_reader import Limits, read_qdpx, unsafe_member_name
+from index.types import Code, Segment
 from tests.conftest import snapshot
 
 

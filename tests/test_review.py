@@ -5,8 +5,8 @@ import threading
 import numpy as np
 import pytest
 
-from suggest.errors import CodeseedError
-from suggest.project import Project
+from index.errors import CodeseedError
+from index.project import Project
 from suggest.review import (
     ACCEPTED,
     ADDED,
@@ -22,9 +22,9 @@ from suggest.review import (
     parse_attribute,
     save_code_description,
 )
-from suggest.suggester import Suggestion
-from suggest.suggestions import ProjectSuggester
-from suggest.types import Code, Segment
+from suggest.estimator import Suggestion
+from suggest.project_suggester import ProjectSuggester
+from index.types import Code, Segment
 from tests.conftest import coded_project
 
 P1 = """Interviewer: How was getting an appointment?

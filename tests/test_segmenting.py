@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from suggest.segmenting import interviewer_matcher, segment_turns, sentence_spans
-from suggest.types import Turn
+from index.ingest.segmenting import interviewer_matcher, segment_turns, sentence_spans
+from index.types import Turn
 
 
 def texts(text, segments):

@@ -4,10 +4,10 @@ import sqlite3
 
 import pytest
 
-from suggest import store as store_module
-from suggest.errors import ProjectError
-from suggest.store import SCHEMA_VERSION, Store, _split_sql
-from suggest.types import Code
+from index.store import store as store_module
+from index.errors import ProjectError
+from index.store.store import SCHEMA_VERSION, Store, _split_sql
+from index.types import Code
 
 
 @pytest.fixture

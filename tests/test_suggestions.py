@@ -5,11 +5,11 @@ import csv
 import pytest
 
 from codeseed_cli import main
-from suggest.demo import build_demo, sample_dir
-from suggest.errors import CodeseedError
-from suggest.suggester import CodeSuggester
-from suggest.suggestions import ProjectSuggester, prototype_text, suggestable_codes
-from suggest.types import Code
+from index.demo import build_demo, sample_dir
+from index.errors import CodeseedError
+from suggest.estimator import CodeSuggester
+from suggest.project_suggester import ProjectSuggester, prototype_text, suggestable_codes
+from index.types import Code
 from tests.conftest import coded_project
 
 TRANSCRIPT = """Interviewer: How was getting an appointment?
@@ -133,7 +133,7 @@ def test_cli_suggest_writes_csv_and_explains(project, tmp_path, capsys, monkeypa
 
     folder = str(project.folder)
     project.close()
-    monkeypatch.setattr("suggest.project.Encoder", lambda model: FakeEncoder())  # the CLI builds its own encoder
+    monkeypatch.setattr("index.project.Encoder", lambda model: FakeEncoder())  # the CLI builds its own encoder
     out = tmp_path / "s.csv"
     assert main(["suggest", folder, "--out", str(out), "--all"]) == 0
     rows = list(csv.DictReader(out.open()))

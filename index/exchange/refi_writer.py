@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
-from .model import CODEBOOK_NS, PROJECT_NS, QdaCode, QdaProject
+from index.exchange.refi_model import CODEBOOK_NS, PROJECT_NS, QdaCode, QdaProject
 
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 # Characters XML 1.0 cannot carry at all (control characters other than tab and line ends).

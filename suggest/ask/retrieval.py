@@ -29,10 +29,11 @@ import numpy as np
 
 from index import VectorIndex, text_hash
 
-from .ask_query import Filter, Understanding, Vocabulary, build_vocabulary
-from .ask_words import terms
-from .errors import ProjectError
-from .types import Code, Segment
+from suggest.ask.query import Filter, Understanding, Vocabulary, build_vocabulary
+from suggest.ask.words import terms
+from index.errors import ProjectError
+from index.ingest.attributes import effective_attributes
+from index.types import Code, Segment
 
 RRF_K = 60
 CODE_BOOST = 1.0 / (RRF_K + 1)  # a segment coded with a related code gains as much as a first place in one list
@@ -98,20 +99,6 @@ def _fingerprint(project: Any) -> str:
     ):
         digest.update(repr(tuple(db.execute(sql).fetchone())).encode("utf-8"))
     return digest.hexdigest()
-
-
-def effective_attributes(segment: Segment, participants: Mapping[str, Mapping[str, Any]],
-                         document_attributes: Mapping[str, Any]) -> dict[str, str]:
-    """What a segment is known by: its participant's attributes, overridden by its document's, then its own."""
-    merged: dict[str, str] = {}
-    if segment.participant and segment.participant in participants:
-        merged.update({k: str(v) for k, v in participants[segment.participant].items()})
-    merged.update({k: str(v) for k, v in document_attributes.items()})
-    merged.update({k: str(v) for k, v in segment.attributes.items()})
-    merged.pop("participant_id", None)
-    if segment.participant:
-        merged["participant"] = segment.participant
-    return merged
 
 
 def corpus_for(project: Any) -> Corpus:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .project import Project
+from index.project import Project
 
 SAMPLE_CODER = "foye2022"
 
 
 def sample_dir() -> Path:
-    return Path(str(resources.files("suggest.sample")))
+    return Path(str(resources.files("index.sample")))
 
 
 def build_demo(folder: Path | str, *, index: bool = True, progress: bool = False, encoder=None) -> Project:

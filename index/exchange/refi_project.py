@@ -18,7 +18,7 @@ failing all of those it is reported, not guessed. Codings by the user "codeseed 
 are codeseed's own unreviewed suggestions coming back and are never imported as codings.
 
 *Sources.* A text source becomes a document named after the source (else its file), its text segmented like
-any transcript (speaker turns by :func:`suggest.readers.text.parse_turns`). A source whose text is identical to
+any transcript (speaker turns by :func:`index.ingest.readers.text.parse_turns`). A source whose text is identical to
 a document already in the project is that document: its codings are added to it. Variables (on the source, or on
 a case that holds it) become document attributes; the case's name goes in the attribute ``case``.
 
@@ -54,14 +54,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..codebook import check_codebook
-from ..errors import InputFileError, ProjectError
-from ..project import ImportReport, Project, _sha256
-from ..readers.text import parse_turns
-from ..types import Code, ParsedDocument, Segment
-from .model import LeftOut, QdaCode, QdaCoding, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
-from .reader import Limits, read_qdc, read_qdpx
-from .writer import variable_type, write_atomically, write_qdc, write_qdpx
+from index.ingest.codebook import check_codebook
+from index.errors import InputFileError, ProjectError
+from index.cache import text_hash
+from index.project import ImportReport, Project
+from index.ingest.readers.text import parse_turns
+from index.types import Code, ParsedDocument, Segment
+from index.exchange.refi_model import LeftOut, QdaCode, QdaCoding, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
+from index.exchange.refi_reader import Limits, read_qdc, read_qdpx
+from index.exchange.refi_writer import variable_type, write_atomically, write_qdc, write_qdpx
 
 PENDING_CODER = "codeseed suggestions (pending review)"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "codeseed:refi-qda")
@@ -152,7 +153,7 @@ def _import(project: Project, model: QdaProject, file: str, *, codebook_only: bo
             store.remember_exchange_id("document", plan.document, plan.source.guid)
         rows = _codings(store, plans, code_ids, coders, pending_guids, model, report)
         report.codings, report.coded_passages = store.add_span_codings(rows)
-        report.linked_segments = project._link_participants()
+        report.linked_segments = project.link_participants()
     return report
 
 
@@ -278,7 +279,7 @@ def _plan_documents(project: Project, model: QdaProject, file: str, report: Refi
             report.not_imported.append(f"text source {source.name!r}, not imported: {source.problem}")
             continue
         attributes = {**source.variables, **case_attributes.get(source.guid, {})}
-        sha = _sha256(source.text)
+        sha = text_hash(source.text)
         if sha in by_sha:
             first = by_sha[sha]
             report.existing_documents.append(f"{source.name} → {first.document} (the same text, earlier in the file)")

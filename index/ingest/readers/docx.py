@@ -3,16 +3,16 @@
 The document text is the body's paragraphs, one per line, in document order; tables in the body are
 included in place, one line per paragraph of each cell (row by row, merged cells once). Headers,
 footers, footnotes, comments and text boxes are ignored. Line breaks inside a paragraph stay line
-breaks. Speaker turns are then found exactly as for .txt files (:func:`suggest.readers.text.parse_turns`).
+breaks. Speaker turns are then found exactly as for .txt files (:func:`index.ingest.readers.text.parse_turns`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputFileError
-from ..types import ParsedDocument
-from .text import normalize_newlines, parse_turns
+from index.errors import InputFileError
+from index.types import ParsedDocument
+from index.ingest.readers.text import normalize_newlines, parse_turns
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 

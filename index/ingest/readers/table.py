@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFileError
-from ..types import ParsedDocument, Turn
-from .text import decode_bytes, normalize_newlines, read_bytes
+from index.errors import InputFileError
+from index.types import ParsedDocument, Turn
+from index.ingest.readers.text import decode_bytes, normalize_newlines, read_bytes
 
 
 @dataclass(frozen=True)

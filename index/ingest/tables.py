@@ -10,8 +10,8 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputFileError
-from .readers.text import decode_bytes
+from index.errors import InputFileError
+from index.ingest.readers.text import decode_bytes
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,13 @@
-"""Transcript readers: turn a file into :class:`~suggest.types.ParsedDocument` objects.
+"""Transcript readers: turn a file into :class:`~index.types.ParsedDocument` objects.
 
 Use :func:`read_document`; it picks the reader by file extension:
 
 ========  ==========================================================
-.txt      :func:`suggest.readers.text.read_text` (speaker labels, else paragraphs)
-.docx     :func:`suggest.readers.docx.read_docx`
-.vtt/.srt :func:`suggest.readers.subtitles.read_subtitles`
-.csv      :func:`suggest.readers.table.read_table` (one row per segment)
-.xlsx     :func:`suggest.readers.table.read_table`
+.txt      :func:`index.ingest.readers.text.read_text` (speaker labels, else paragraphs)
+.docx     :func:`index.ingest.readers.docx.read_docx`
+.vtt/.srt :func:`index.ingest.readers.subtitles.read_subtitles`
+.csv      :func:`index.ingest.readers.table.read_table` (one row per segment)
+.xlsx     :func:`index.ingest.readers.table.read_table`
 ========  ==========================================================
 """
 
@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputFileError
-from ..types import ParsedDocument
-from .docx import read_docx
-from .subtitles import read_subtitles
-from .table import TableOptions, read_table
-from .text import read_text
+from index.errors import InputFileError
+from index.types import ParsedDocument
+from index.ingest.readers.docx import read_docx
+from index.ingest.readers.subtitles import read_subtitles
+from index.ingest.readers.table import TableOptions, read_table
+from index.ingest.readers.text import read_text
 
 SUPPORTED_EXTENSIONS = (".txt", ".docx", ".vtt", ".srt", ".csv", ".xlsx")
 

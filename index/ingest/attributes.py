@@ -13,11 +13,13 @@ Ids are compared without case, spaces or punctuation, so ``ID 27``, ``id27`` and
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from .errors import InputFileError
-from .tables import Table
-from .types import Segment
+from index.errors import InputFileError
+from index.ingest.tables import Table
+from index.types import Segment
 
 
 def normalise_id(value: str | None) -> str:
@@ -79,3 +81,17 @@ def link_segments(segments: list[Segment], document_participant: dict[int, str |
         if participant != segment.participant:
             links[segment.id] = participant
     return links
+
+
+def effective_attributes(segment: Segment, participants: Mapping[str, Mapping[str, Any]],
+                         document_attributes: Mapping[str, Any]) -> dict[str, str]:
+    """What a segment is known by: its participant's attributes, overridden by its document's, then its own."""
+    merged: dict[str, str] = {}
+    if segment.participant and segment.participant in participants:
+        merged.update({k: str(v) for k, v in participants[segment.participant].items()})
+    merged.update({k: str(v) for k, v in document_attributes.items()})
+    merged.update({k: str(v) for k, v in segment.attributes.items()})
+    merged.pop("participant_id", None)
+    if segment.participant:
+        merged["participant"] = segment.participant
+    return merged

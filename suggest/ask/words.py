@@ -1,6 +1,6 @@
 """The words of Ask questions: stopwords, cue words, synonyms, person nouns, and a light stemmer.
 
-Shared by the question parser (:mod:`suggest.ask_query`) and lexical search (:mod:`suggest.retrieval`), so a
+Shared by the question parser (:mod:`suggest.ask.query`) and lexical search (:mod:`suggest.ask.retrieval`), so a
 question and the segments it is compared with are cut into the same terms. Plain data and pure functions.
 """
 

@@ -8,7 +8,7 @@ caption that contained a blank line) is added to that cue's text.
 
 Speakers come from voice tags (``<v Jane Doe>text</v>``, Teams; one cue may hold several voices) or,
 in cues without a voice tag, from a ``Name: text`` label (Zoom), accepted by the same rule as in
-:mod:`suggest.readers.text`. Other tags (``<i>``, ``<c.x>``, ``<00:01.000>``, ``{\\an8}``) are removed,
+:mod:`index.ingest.readers.text`. Other tags (``<i>``, ``<c.x>``, ``<00:01.000>``, ``{\\an8}``) are removed,
 HTML entities decoded, and whitespace collapsed to single spaces.
 
 Consecutive cues by the same speaker (also consecutive speaker-less cues) are merged into one turn,
@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFileError
-from ..types import ParsedDocument, Turn
-from .text import decode_bytes, find_labels, normalize_newlines, read_bytes
+from index.errors import InputFileError
+from index.types import ParsedDocument, Turn
+from index.ingest.readers.text import decode_bytes, find_labels, normalize_newlines, read_bytes
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
 _TIMING = re.compile(rf"\s*(?P<start>{_TIME})\s*-->\s*{_TIME}")

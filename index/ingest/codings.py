@@ -18,9 +18,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import InputFileError
-from .tables import Table, split_codes
-from .types import Code, Segment
+from index.errors import InputFileError
+from index.ingest.tables import Table, split_codes
+from index.types import Code, Segment
 
 
 @dataclass

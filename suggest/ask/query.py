@@ -33,7 +33,7 @@ hold.
 Synonyms (only ever mapped onto values that exist in the project; see :data:`QUESTION_SYNONYMS`):
 women/woman/girls/female → female; men/man/boys/male → male; non-binary/nonbinary → non-binary;
 mainstream/non-specialist/general → generic; voluntary/charity/third-sector → third sector.
-Values written F/M in the data count as female/male. The lists live in :mod:`suggest.ask_words`.
+Values written F/M in the data count as female/male. The lists live in :mod:`suggest.ask.words`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from .ask_words import (
+from suggest.ask.words import (
     _CODE_WORDS,
     _GENDER_KEYS,
     _SAID,
@@ -64,8 +64,8 @@ from .ask_words import (
     terms,
     words,
 )
-from .attributes import normalise_id
-from .types import Code
+from index.ingest.attributes import normalise_id
+from index.types import Code
 
 
 # -- the vocabulary of the project ------------------------------------------------------------------

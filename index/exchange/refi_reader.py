@@ -48,9 +48,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import fromstring
 
-from ..errors import InputFileError
-from ..readers.text import decode_bytes, normalize_newlines
-from .model import LeftOut, QdaCase, QdaCode, QdaCoding, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
+from index.errors import InputFileError
+from index.ingest.readers.text import decode_bytes, normalize_newlines
+from index.exchange.refi_model import LeftOut, QdaCase, QdaCode, QdaCoding, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
 
 MIB = 1 << 20
 GIB = 1 << 30
@@ -537,7 +537,7 @@ def _selection(element: Element, file: str, source: QdaSource, source_user: str 
 
 def _docx_text(data: bytes, file: str, limits: Limits) -> str:
     """The text of a .docx held in memory, read by codeseed's .docx reader after the zip checks above."""
-    from ..readers.docx import read_docx
+    from index.ingest.readers.docx import read_docx
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as inner:

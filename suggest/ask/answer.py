@@ -2,16 +2,16 @@
 
 The one call the command line, the app's Ask tab and the LangChain retriever share::
 
-    from suggest.ask import ask
+    from suggest.ask.answer import ask
     result = ask(project, "show quotes about stigma in generic services", k=10)
     result.understood.summary()   # "setting = generic · topic: stigma · related codes: 2.3 ..."
     for quote in result.quotes:   # QuoteCard: segment id, text, speaker, participant, attributes, codes, score
         ...
     result.empty_reason           # why nothing was found, when nothing was
 
-No LLM is involved: the question is parsed by rules (:mod:`suggest.ask_query`), quotes are found by
-hybrid retrieval (:mod:`suggest.retrieval`). A summary by a language model is an optional extra
-(:mod:`suggest.ask_langchain`), and :func:`check_citations` checks what it cites.
+No LLM is involved: the question is parsed by rules (:mod:`suggest.ask.query`), quotes are found by
+hybrid retrieval (:mod:`suggest.ask.retrieval`). A summary by a language model is an optional extra
+(:mod:`suggest.ask.langchain_adapter`), and :func:`check_citations` checks what it cites.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from .ask_query import Understanding, parse_question, relate_codes
-from .errors import CodeseedError
-from .retrieval import code_similarities, codes_of, corpus_for, search
+from suggest.ask.query import Understanding, parse_question, relate_codes
+from index.errors import CodeseedError
+from suggest.ask.retrieval import code_similarities, codes_of, corpus_for, search
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def cite_tag(segment_id: int) -> str:
 
 
 def ask(project: Any, question: str, k: int = 10, *, include_interviewer: bool = False) -> AskResult:
-    """Find the quotes that answer ``question`` in ``project`` (a :class:`suggest.project.Project`)."""
+    """Find the quotes that answer ``question`` in ``project`` (a :class:`index.project.Project`)."""
     began = time.perf_counter()
     if not isinstance(question, str) or not question.strip():
         raise CodeseedError("the question is empty", field="question",

@@ -2,7 +2,7 @@
 
 An estimator in the scikit-learn manner: the constructor only stores parameters, ``fit`` returns self,
 learned state ends in ``_``. It works on vectors (and texts) only; reading the project is
-:mod:`suggest.suggestions`' job.
+:mod:`suggest.project_suggester`' job.
 
 How a code c gets its score for a segment q:
 
@@ -33,8 +33,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .calibration import apply_platt, choose_thresholds, fit_platt
-from .linear import LinearChannel
+from suggest.calibration import apply_platt, choose_thresholds, fit_platt
+from suggest.linear import LinearChannel
 
 VERSION = "codeseed-suggester/1"
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from .readers.text import strip_span
-from .types import SegmentSpan, Turn
+from index.ingest.readers.text import strip_span
+from index.types import SegmentSpan, Turn
 
 DEFAULT_INTERVIEWER_PATTERNS: tuple[str, ...] = (
     "interviewer", "facilitator", "moderator", "researcher", "int", "i", "q",

@@ -39,8 +39,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFileError
-from ..types import ParsedDocument, Turn
+from index.errors import InputFileError
+from index.types import ParsedDocument, Turn
 
 # -- bytes -> str ------------------------------------------------------------------------------
 

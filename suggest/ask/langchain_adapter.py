@@ -4,11 +4,11 @@ The only module of codeseed that imports LangChain (a test checks), so the rest 
 
 * :class:`CodeseedRetriever` — ``retriever.invoke("stigma in generic services")`` returns LangChain
   ``Document`` s: ``page_content`` is the verbatim quote; ``metadata`` holds the segment id, citation tag,
-  document, speaker, participant, attributes, codes, offsets and score. It calls :func:`suggest.ask.ask`,
+  document, speaker, participant, attributes, codes, offsets and score. It calls :func:`suggest.ask.answer.ask`,
   so filters, code awareness and hybrid retrieval are the same as on the command line.
 * :func:`synthesise` — off unless a chat model is passed. The prompt holds the question and only the
   retrieved quotes, each tagged ``[S123]``; the model is told to cite them. The answer's citations are
-  then checked (:func:`suggest.ask.check_citations`): ids that were not retrieved are flagged, and so is
+  then checked (:func:`suggest.ask.answer.check_citations`): ids that were not retrieved are flagged, and so is
   every sentence that cites nothing. The researcher reads the quotes; the summary is a pointer to them.
 * :func:`chat_model_from_spec` — ``ollama:MODEL`` or ``openai-compatible:URL:MODEL`` (a local server such
   as llama.cpp, vLLM or LM Studio). Needs ``langchain-ollama`` or ``langchain-openai``, which codeseed
@@ -28,8 +28,8 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.retrievers import BaseRetriever
 from pydantic import PrivateAttr
 
-from .ask import AskResult, CitationCheck, QuoteCard, ask, check_citations
-from .errors import CodeseedError
+from suggest.ask.answer import AskResult, CitationCheck, QuoteCard, ask, check_citations
+from index.errors import CodeseedError
 
 SYSTEM_PROMPT = (
     "You help a qualitative researcher read interview quotes. Answer the question using only the quotes "
@@ -52,7 +52,7 @@ def quote_to_document(quote: QuoteCard) -> Document:
 class CodeseedRetriever(BaseRetriever):
     """LangChain retriever over a codeseed project (see the module docstring)."""
 
-    project: Any  # suggest.project.Project
+    project: Any  # index.project.Project
     k: int = 10
     include_interviewer: bool = False
     _last: AskResult | None = PrivateAttr(default=None)

@@ -15,8 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ProjectError
-from .types import Code, Segment
+from index.errors import ProjectError
+from index.types import Code, Segment
 
 DB_NAME = "project.db"
 
@@ -29,7 +29,7 @@ def now() -> str:
 def migrations() -> list[tuple[int, str, str]]:
     """The numbered migrations shipped with codeseed: (version, file name, SQL), in order."""
     found = []
-    for entry in resources.files("suggest.migrations").iterdir():
+    for entry in resources.files("index.store.migrations").iterdir():
         name = entry.name
         if name.endswith(".sql") and name[:3].isdigit():
             found.append((int(name[:3]), name, entry.read_text(encoding="utf-8")))

@@ -2,8 +2,8 @@
 
 Python API (the command line and the app use the same)::
 
-    from suggest.project import Project
-    from suggest.suggestions import ProjectSuggester
+    from index.project import Project
+    from suggest.project_suggester import ProjectSuggester
 
     with Project.open("myproject") as project:
         suggester = ProjectSuggester(project).fit()
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 
-from .errors import CodeseedError, ProjectError
-from .project import Project
-from .suggester import CodeSuggester, Example, Suggestion
-from .types import Code, Segment
+from index.errors import CodeseedError, ProjectError
+from index.project import Project
+from suggest.estimator import CodeSuggester, Example, Suggestion
+from index.types import Code, Segment
 
 
 def prototype_text(code: Code) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import InputFileError
-from .tables import read_table
-from .types import Code
+from index.errors import InputFileError
+from index.ingest.tables import read_table
+from index.types import Code
 
 OPTIONAL_FIELDS = ("description", "inclusion", "exclusion", "example")
 
@@ -61,7 +61,7 @@ def _from_table(path: Path) -> list[Code]:
 def _from_yaml(path: Path) -> list[Code]:
     import yaml
 
-    from .readers.text import decode_bytes
+    from index.ingest.readers.text import decode_bytes
 
     text, _ = decode_bytes(path.read_bytes(), str(path))
     try:

@@ -13,7 +13,6 @@ transaction: an import either happens whole or leaves the project exactly as it 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Iterable
@@ -25,16 +24,16 @@ import numpy as np
 
 from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache, text_hash
 
-from .attributes import link_segments, parse_attributes, participant_for_document
-from .codebook import check_codebook, read_codebook
-from .codings import match_codings
-from .errors import InputFileError, ProjectError
-from .readers import read_document
-from .readers.table import TableOptions
-from .segmenting import segment_turns
-from .store import DB_NAME, Store
-from .tables import read_table
-from .types import Code, ParsedDocument, Segment
+from index.ingest.attributes import link_segments, parse_attributes, participant_for_document
+from index.ingest.codebook import check_codebook, read_codebook
+from index.ingest.codings import match_codings
+from index.errors import InputFileError, ProjectError
+from index.ingest.readers import read_document
+from index.ingest.readers.table import TableOptions
+from index.ingest.segmenting import segment_turns
+from index.store.store import DB_NAME, Store
+from index.ingest.tables import read_table
+from index.types import Code, ParsedDocument, Segment
 
 DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
 
@@ -111,7 +110,7 @@ class Project:
                          table_options: TableOptions | None = None) -> ImportReport:
         """Read, segment and store transcripts (and optionally an attributes table), all or nothing.
 
-        A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`suggest.refi`, on its own.
+        A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`index.exchange`, on its own.
         """
         paths = [Path(p) for p in paths]
         if any(p.suffix.lower() == ".qdpx" for p in paths):
@@ -127,7 +126,7 @@ class Project:
             self.add_documents(parsed, report)
             if attribute_table is not None:
                 self._apply_attributes(attribute_table, str(attributes), report)
-            report.linked_segments = self._link_participants()
+            report.linked_segments = self.link_participants()
         return report
 
     def add_documents(self, parsed: list[ParsedDocument], report: ImportReport | None = None) -> list[int]:
@@ -147,7 +146,7 @@ class Project:
                                          fix="check that the file holds the transcript text")
                 document_id = self.store.add_document(
                     name=document.name, source=document.source, text=document.text,
-                    sha256=_sha256(document.text), encoding=document.encoding, attributes=document.attributes,
+                    sha256=text_hash(document.text), encoding=document.encoding, attributes=document.attributes,
                 )
                 self.store.add_segments(document_id, (
                     {"start": s.start, "end": s.end, "speaker": s.speaker, "is_interviewer": s.is_interviewer,
@@ -161,7 +160,7 @@ class Project:
         return ids
 
     def _import_qdpx(self, paths: list[Path], attributes: Path | str | None) -> ImportReport:
-        from .refi.exchange import import_refi
+        from index.exchange.refi_project import import_refi
 
         if len(paths) > 1:
             raise InputFileError("a REFI-QDA project (.qdpx) is imported on its own", file=str(paths[0]),
@@ -171,7 +170,7 @@ class Project:
             report = import_refi(self, paths[0])
             if attribute_table is not None:
                 self._apply_attributes(attribute_table, str(attributes), report)
-                report.linked_segments = self._link_participants()
+                report.linked_segments = self.link_participants()
         return report
 
     def import_attributes(self, path: Path | str) -> ImportReport:
@@ -179,7 +178,7 @@ class Project:
         report = ImportReport()
         with self.store.transaction():
             self._apply_attributes(table, str(path), report)
-            report.linked_segments = self._link_participants()
+            report.linked_segments = self.link_participants()
         return report
 
     def _check_new_documents(self, parsed: list[ParsedDocument]) -> None:
@@ -194,7 +193,7 @@ class Project:
                     fix="rename the file (the document name is the file name), or leave it out if it is the same transcript",
                 )
             seen[document.name] = document.source
-            same = self.store.document_by_sha(_sha256(document.text))
+            same = self.store.document_by_sha(text_hash(document.text))
             if same is not None:
                 raise InputFileError(
                     f"this transcript is already in the project as {same['name']!r} (identical text)",
@@ -215,7 +214,7 @@ class Project:
         for name, values in table.rows.items():
             self.store.set_document_attributes(documents[name]["id"], {**documents[name]["attributes"], **values})
 
-    def _link_participants(self) -> int:
+    def link_participants(self) -> int:
         """Join participants onto documents named after them and onto the segments they speak."""
         participants = self.store.participants()
         if not participants:
@@ -235,7 +234,7 @@ class Project:
 
     def import_codebook(self, path: Path | str) -> ImportReport:
         if Path(path).suffix.lower() in (".qdc", ".qdpx"):  # REFI-QDA: codes keep their GUIDs for export
-            from .refi.exchange import import_refi_codebook
+            from index.exchange.refi_project import import_refi_codebook
 
             return import_refi_codebook(self, path)
         codes = read_codebook(path)
@@ -342,6 +341,3 @@ class Project:
             index = {"state": "not built", "model": self.settings["model"], "segments": 0}
         return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index}
 
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()

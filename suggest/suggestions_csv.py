@@ -7,10 +7,10 @@ import os
 import tempfile
 from pathlib import Path
 
-from .errors import CodeseedError
-from .project import Project
-from .suggester import Suggestion
-from .types import Segment
+from index.errors import CodeseedError
+from index.project import Project
+from suggest.estimator import Suggestion
+from index.types import Segment
 
 SUGGESTION_COLUMNS = ["document", "segment_id", "start", "end", "speaker", "participant", "text", "code",
                       "code_name", "score", "rank", "confident", "evidence_segment_ids"]
