@@ -23,19 +23,12 @@ from index.exchange.refi_project import (PENDING_CODER, covered_segments, descri
 from index.exchange.refi_reader import Limits, read_qdpx, unsafe_member_name
 from index.types import Code, Segment
 from tests.conftest import snapshot
+from tests.shared_data import require_shared
 
 
 def _shared() -> Path:
-    base = Path(os.environ["CODESEED_SHARED"]) if os.environ.get("CODESEED_SHARED") else \
-        Path(__file__).resolve().parents[2] / "shared"
-    folder = base / "refi-qda"
     needed = ["demo.qdpx", "nvivo_project.qdpx", "Project.xsd", "Codebook.xsd"]
-    missing = [name for name in needed if not (folder / name).is_file()]
-    if missing:
-        pytest.fail(f"the REFI-QDA test files are missing from {folder} ({', '.join(missing)}). They are not part of "
-                    "the repository: put the shared/ folder beside the clone, or set CODESEED_SHARED to its path.",
-                    pytrace=False)
-    return folder
+    return require_shared(*(f"refi-qda/{name}" for name in needed)) / "refi-qda"
 
 
 @pytest.fixture(scope="session")
