@@ -1,12 +1,20 @@
 """Evaluation for codeseed: how well do the suggestions agree with human coders?
 
-``metrics``       pure agreement metrics (kappa, alpha, AC1, F1, hit@k, calibration, cluster bootstrap)
-``splits``        grouped k-fold, leave-one-out, train/test by column, learning-curve subsampling
-``runner``        cross-validation of the suggester beside baselines on the same folds, all figures
-``agreement``     human–human agreement, and the suggester beside each coder
-``decisions``     acceptance rates from a project's decision log
-``project_eval``  ``codeseed eval PROJECT``; ``bench``: ``codeseed bench SPEC DATA_DIR``
-``report``        Markdown, JSON and PNG plots
+``metrics/``        pure agreement metrics, one module per family: ``coefficients`` (Cohen's and Fleiss' kappa,
+                    Krippendorff's alpha, Gwet's AC1), ``classification`` (per-code P/R/F1/kappa, micro-/macro-F1),
+                    ``ranking`` (hit@k, MRR, coverage), ``calibration`` (reliability, ECE), ``bootstrap`` (cluster
+                    bootstrap intervals), ``inputs`` (their input checks); every name importable from ``eval.metrics``
+``splits``          grouped k-fold, leave-one-out, train/test by column, learning-curve subsampling
+``methods``         the coded data (``CodedData``) and the methods compared on it: the suggester and the baselines
+``scoring``         every figure for one method's out-of-fold predictions (``method_metrics``), with intervals
+``runner``          cross-validation of every method on the same folds, the learning curve, ``evaluate``
+``agreement``       human–human agreement, and the suggester beside each coder
+``decisions``       acceptance rates from a project's decision log
+``project_eval``    ``codeseed eval PROJECT``
+``bench``           ``codeseed bench SPEC DATA_DIR`` (the spec format); ``bench_spec`` reads and checks a spec,
+                    ``bench_data`` reads its CSV and codebook into texts, labels, groups and codings
+``report``          writes report.md, results.json and the plots; ``report_text`` (number formatting, JSON, the
+                    stdout summary table), ``report_markdown`` (the report's sections), ``report_plots`` (the PNGs)
 
 Layering: this package may import ``suggest`` and ``index``; they never import it.
 """

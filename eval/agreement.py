@@ -158,29 +158,37 @@ def suggester_vs_coders(codings: Codings, predicted: Mapping[Hashable, "set[Hash
         row = {"coder": str(coder), "units": len(mine), "kappa_humans": _nanmean(human_by_code),
                "kappa_suggester": _nanmean(machine_by_code)}
         if single:
-            label = [next(iter(codings[coder][u])) for u in mine]
-            row["nominal_kappa_suggester"] = metrics.cohen_kappa(label, [top1[u] for u in mine])
-            others = []
-            for other in coders:
-                both = [u for u in mine if u in codings[other]] if other != coder else []
-                if both:
-                    others.append(metrics.cohen_kappa([next(iter(codings[coder][u])) for u in both],
-                                                      [next(iter(codings[other][u])) for u in both]))
-            row["nominal_kappa_humans"] = _nanmean(others)
-            # the same reference for both: the most frequent label among the *other* coders (ties: any)
-            human_hits, machine_hits = [], []
-            for u in mine:
-                votes: dict[Hashable, int] = {}
-                for other in coders:
-                    if other != coder and u in codings[other]:
-                        label_other = next(iter(codings[other][u]))
-                        votes[label_other] = votes.get(label_other, 0) + 1
-                if votes:
-                    best = max(votes.values())
-                    majority = {k for k, n in votes.items() if n == best}
-                    human_hits.append(next(iter(codings[coder][u])) in majority)
-                    machine_hits.append(top1[u] in majority)
-            row["majority_of_others_human"] = float(np.mean(human_hits)) if human_hits else float("nan")
-            row["majority_of_others_suggester"] = float(np.mean(machine_hits)) if machine_hits else float("nan")
+            row.update(_nominal_figures(codings, coders, coder, mine, top1))
         rows.append(row)
     return rows
+
+
+def _nominal_figures(codings: Codings, coders: list[Hashable], coder: Hashable, mine: list[Hashable],
+                     top1: Mapping[Hashable, Hashable]) -> dict[str, float]:
+    """Single-label coding: the coder's label against the suggester's top-1 and against the other coders."""
+    out: dict[str, float] = {}
+    label = [next(iter(codings[coder][u])) for u in mine]
+    out["nominal_kappa_suggester"] = metrics.cohen_kappa(label, [top1[u] for u in mine])
+    others = []
+    for other in coders:
+        both = [u for u in mine if u in codings[other]] if other != coder else []
+        if both:
+            others.append(metrics.cohen_kappa([next(iter(codings[coder][u])) for u in both],
+                                              [next(iter(codings[other][u])) for u in both]))
+    out["nominal_kappa_humans"] = _nanmean(others)
+    # the same reference for both: the most frequent label among the *other* coders (ties: any)
+    human_hits, machine_hits = [], []
+    for u in mine:
+        votes: dict[Hashable, int] = {}
+        for other in coders:
+            if other != coder and u in codings[other]:
+                label_other = next(iter(codings[other][u]))
+                votes[label_other] = votes.get(label_other, 0) + 1
+        if votes:
+            best = max(votes.values())
+            majority = {k for k, n in votes.items() if n == best}
+            human_hits.append(next(iter(codings[coder][u])) in majority)
+            machine_hits.append(top1[u] in majority)
+    out["majority_of_others_human"] = float(np.mean(human_hits)) if human_hits else float("nan")
+    out["majority_of_others_suggester"] = float(np.mean(machine_hits)) if machine_hits else float("nan")
+    return out

@@ -29,7 +29,8 @@ from index.project import Project
 from suggest.project_suggester import prototype_text, suggestable_codes
 
 from .decisions import decision_summary
-from .runner import CodedData, evaluate
+from .methods import CodedData
+from .runner import evaluate
 from .splits import grouped_kfold
 
 __all__ = ["HUMAN_ORIGINS", "project_data", "run_project_eval"]

@@ -13,21 +13,21 @@ import pytest
 
 from eval import metrics
 from eval.agreement import human_agreement, suggester_vs_coders
-from eval.bench import BenchSpecError, load_bench, load_spec, run_bench
+from eval.bench import run_bench
+from eval.bench_data import load_bench
+from eval.bench_spec import BenchSpecError, load_spec
 from eval.decisions import acceptance_by, acceptance_over_time, decision_summary, standing
 from eval.report import summary_table, to_json, write_report
-from eval.runner import (
-    HEADLINE_KEYS,
+from eval.methods import (
     CodedData,
     KnnMethod,
     MostFrequentMethod,
     SuggesterMethod,
     TfidfSvmMethod,
     ZeroShotMethod,
-    cross_validate,
-    evaluate,
-    method_metrics,
 )
+from eval.runner import cross_validate, evaluate
+from eval.scoring import HEADLINE_KEYS, method_metrics
 from eval.splits import (
     check_folds,
     examples_per_code,
