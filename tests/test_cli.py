@@ -72,3 +72,30 @@ def test_codings_import_names_the_coders_and_says_when_coder_flag_was_not_used(t
     captured = capsys.readouterr()
     assert "Codings: 2 added" in captured.out and "(coders: ana, ben)" in captured.out
     assert "--coder ben applied only to rows without one" in captured.err
+
+
+def test_each_commands_options_sit_beside_the_function_that_runs_it():
+    from cli import COMMANDS
+
+    assert list(COMMANDS) == commands_in_help_order()
+    for spec in COMMANDS.values():
+        assert spec.options.__module__ == spec.run.__module__, spec.name
+        assert spec.help and spec.run.__name__ == f"cmd_{spec.name}"
+
+
+def commands_in_help_order() -> list[str]:
+    parser = build_parser()
+    [sub] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return list(sub.choices)
+
+
+def test_an_index_layer_error_is_its_message_not_a_traceback(tmp_path, capsys):
+    project = str(tmp_path / "p")
+    assert main(["init", project, "--model", str(tmp_path / "no-model")]) == 0
+    (tmp_path / "a.txt").write_text("P1: Hello there.\n")
+    assert main(["import", project, str(tmp_path / "a.txt")]) == 0
+    capsys.readouterr()
+    assert main(["index", project]) == 2  # a ModelError, from the index layer
+    err = capsys.readouterr().err
+    assert err.startswith("codeseed index: error: ") and "no-model" in err and "How to fix" in err
+    assert "Traceback" not in err

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER_OF = {"index": 0, "suggest": 1, "eval": 2, "app_gradio": 3, "codeseed_cli": 3}
+LAYER_OF = {"index": 0, "suggest": 1, "eval": 2, "app_gradio": 3, "codeseed_cli": 3, "cli": 3}
 
 
 def product_files() -> list[Path]:
-    files = [p for pkg in ("index", "suggest", "eval") for p in (ROOT / pkg).rglob("*.py")]
+    files = [p for pkg in ("index", "suggest", "eval", "cli") for p in (ROOT / pkg).rglob("*.py")]
     return files + [p for p in (ROOT / "app_gradio.py", ROOT / "codeseed_cli.py") if p.exists()]
 
 
