@@ -1,5 +1,7 @@
 """The coding app's edges without a browser: who may connect, what the page may load, what the HTML escapes."""
 
+import re
+
 import pytest
 
 from app_gradio import CodingApp, check_serving, render_card, render_side
@@ -48,3 +50,124 @@ def test_text_from_the_project_is_escaped():
                 filters=QueueFilter(), message=evil, suggester="v", token=1)
     page = render_card(card) + render_side(card)
     assert "<img" not in page and "&lt;img src=x" in page and 'data-code="A&quot;1"' in page
+
+
+# -- the typed command a review button sends -------------------------------------------------------------------
+def test_a_command_from_the_browser_is_parsed_into_its_fields():
+    from app.commands import Command
+
+    assert Command.parse('{"action": "accept", "segment": "42", "code": "W", "coder": "ana"}') == Command(
+        "accept", segment=42, code="W", coder="ana")
+    assert Command.parse('{"action": "next", "segment": ""}') == Command("next")
+    assert Command.parse('{"action": "reject", "segment": 7, "code": ""}') == Command("reject", segment=7)
+
+
+@pytest.mark.parametrize("text, says", [
+    ("", "not JSON"), ("{oops", "not JSON"), ('["accept"]', "not a command object"),
+    ('{"action": "delete"}', "unknown action 'delete'"), ('{"action": "accept", "segment": "1; DROP"}', "segment"),
+    ('{"action": "accept", "segment": -3}', "not a segment id"), ('{"action": "accept", "code": 5}', "code 5"),
+    ('{"action": "accept", "extra": 1}', "unknown field 'extra'"),
+])
+def test_a_bad_command_is_refused_with_a_clear_message(text, says):
+    from app.commands import Command
+
+    with pytest.raises(CodeseedError, match=re.escape(says)) as error:
+        Command.parse(text)
+    assert "How to fix" in str(error.value)
+
+
+@pytest.fixture
+def coding_app(tmp_path, fake_encoder):
+    from tests.conftest import coded_project
+
+    project = coded_project(tmp_path, fake_encoder, {"P1": "Interviewer: How was it?\nP1: The waiting list was months long.\n"
+                                                           "P1: The staff were kind.\nP1: Parking cost a lot.\n"
+                                                           "P1: Nobody told us how long it would take.\n"})
+    project.build_index()
+    yield CodingApp(project)
+    project.close()
+
+
+def test_a_bad_command_shows_the_apps_message_and_changes_nothing(coding_app):
+    from app.tabs import review
+
+    session, card, side = review.act(coding_app, '{"action": "explode", "coder": "ana"}', None)
+    assert "cs-error" in side and "unknown action &#x27;explode&#x27;" in side and "How to fix" in side
+    assert 'data-segment="' in card and coding_app.project.store.decisions() == []
+    session, card, side = review.act(coding_app, '{"action": "accept", "coder": "ana"}', session)
+    assert "cs-error" not in side and [d["decision"] for d in coding_app.project.store.decisions()] == ["accept"]
+
+
+def test_an_index_error_in_ask_is_shown_as_the_apps_message(coding_app):
+    from app.tabs import ask
+    from tests.conftest import FakeEncoder
+
+    coding_app.project.use_encoder(FakeEncoder(identifier="another-model"))  # the index was built with fake-bow-64
+    shown = ask.answer(coding_app, "staff kind", 3)
+    assert 'class="cs-message cs-error"' in shown and "another-model" in shown and "How to fix" in shown
+    coding_app.project.use_encoder(FakeEncoder())
+    assert "cs-quotecard" in ask.answer(coding_app, "staff kind", 3)
+
+
+def test_when_the_card_cannot_be_made_the_review_shows_why(coding_app, monkeypatch):
+    from app.tabs import review
+    from index.errors import ModelError
+
+    session, *_ = review.on_load(coding_app, "ana")
+
+    def broken():
+        raise ModelError("the model folder is gone", fix="reinstall codeseed")
+
+    monkeypatch.setattr(session, "card", broken)
+    _, card, side = review.act(coding_app, '{"action": "next"}', session)
+    assert "the model folder is gone" in card and "cs-error" in side and "reinstall codeseed" in side
+
+
+# -- same origin ------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method, headers, refused", [
+    ("GET", {"origin": "http://evil.example", "host": "127.0.0.1:7860"}, None),
+    ("POST", {"origin": "http://127.0.0.1:7860", "host": "127.0.0.1:7860"}, None),
+    ("POST", {"host": "127.0.0.1:7860"}, None),  # no page sent it: a script, curl
+    ("POST", {"origin": "http://evil.example", "host": "127.0.0.1:7860"}, "http://evil.example"),
+    ("PUT", {"origin": "http://127.0.0.1:7861", "host": "127.0.0.1:7860"}, "http://127.0.0.1:7861"),
+    ("POST", {"origin": "null", "host": "127.0.0.1:7860"}, "null"),
+    ("POST", {"referer": "https://evil.example/x?y", "host": "127.0.0.1:7860"}, "https://evil.example"),
+    ("POST", {"referer": "http://127.0.0.1:7860/", "host": "127.0.0.1:7860"}, None),
+    ("DELETE", {"origin": "https://codes.lab.org", "host": "10.0.0.5:7860", "x-forwarded-host": "codes.lab.org"},
+     None),
+])
+def test_only_the_apps_own_page_may_change_the_project(method, headers, refused):
+    from app.serving import foreign_origin
+
+    assert foreign_origin(method, headers) == refused
+
+
+# -- package data -----------------------------------------------------------------------------------------------
+def test_a_built_wheel_holds_the_apps_css_and_script_and_they_load_from_it(tmp_path):
+    """What a non-editable install gets: build the wheel from a copy of the sources, load the assets from it."""
+    import shutil
+    import subprocess
+    import sys
+    import zipfile
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    source = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("index", "suggest", "eval", "app", "cli"):
+        shutil.copytree(root / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md", "app_gradio.py", "codeseed_cli.py"):
+        shutil.copy(root / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path / "dist"), str(source)], check=True, capture_output=True)
+    [wheel] = (tmp_path / "dist").glob("codeseed-*.whl")
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        assert {"app/static/app.css", "app/static/keys.js"} <= set(archive.namelist())
+        archive.extractall(site)
+    probe = ("from app import assets; import pathlib; print(pathlib.Path(str(assets.STATIC)).resolve()); "
+             "print(len(assets.css()), 'window.csCommand' in assets.head())")
+    shown = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True,
+                           env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}).stdout.split("\n")
+    assert shown[0] == str((site / "app" / "static").resolve())
+    assert shown[1] == f"{len((root / 'app' / 'static' / 'app.css').read_text(encoding='utf-8'))} True"

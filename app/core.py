@@ -1,0 +1,59 @@
+"""What every tab of the coding app shares: one project, one suggester, one lock, and how an error is shown.
+
+A :class:`CodingApp` is one project served to any number of browser tabs. Each browser tab's review state is a
+:class:`~suggest.review.ReviewSession` (its queue, position and coder) that holds ``app.lock`` for every call, so
+coders' decisions never interleave on the one SQLite connection and every coder's decision teaches the suggester
+the others use. Anything else touching the project holds ``app.lock`` too.
+
+Errors: every handler catches :class:`~index.errors.CodeseedError` (the root of every error a user can act on:
+bad input, project state, and the index layer's ``ModelError`` / ``IndexMismatchError``) and shows
+``str(error)`` as the app's own message (:func:`app.render.message`), never Gradio's generic popup.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+from index.errors import CodeseedError
+from index.project import Project
+from suggest.project_suggester import ProjectSuggester
+from suggest.review import ReviewSession
+
+from .render import render_card, render_failure, render_side
+
+
+class CodingApp:
+    """One project served to any number of browser tabs; ``build()`` gives the Gradio page."""
+
+    def __init__(self, project: Project, *, coder: str | None = None, suggester: ProjectSuggester | None = None):
+        self.project = project
+        self.coder = coder  # fixed by the server (--coder): the coder box is read-only
+        self.lock = threading.RLock()
+        self.renders = itertools.count(1)  # every answer to the browser is numbered: tests see when one arrived
+        with self.lock:
+            self.suggester = suggester or ProjectSuggester(project).fit()
+
+    def new_session(self, coder: str | None) -> ReviewSession:
+        return ReviewSession(self.project, self.suggester, self.coder or coder, lock=self.lock)
+
+    def view(self, session: ReviewSession, error: str | None = None) -> tuple[str, str]:
+        """The review card and side panel for ``session`` (with ``error`` shown), or the error that stopped them."""
+        render = next(self.renders)
+        try:
+            card = session.card()
+        except CodeseedError as exc:
+            return render_failure(str(exc), render)
+        return render_card(card), render_side(card, error, render=render)
+
+    def build(self):
+        """The Gradio page: the header and one tab per entry of :data:`app.tabs.TABS`."""
+        from .layout import build
+
+        return build(self)
+
+    @staticmethod
+    def launch_options() -> dict:
+        from .serving import launch_options
+
+        return launch_options()

@@ -1,0 +1,16 @@
+"""The tabs of the coding app, in the order shown. Each module holds one tab: its handlers (plain functions of the
+:class:`~app.core.CodingApp` and the inputs, returning what the screen shows) and its ``build`` (layout and
+wiring), and ends with ``TAB = Tab(id, label, build)``.
+
+To add a tab: write ``app/tabs/NAME.py`` on the model of ``ask.py`` (the smallest), catch ``CodeseedError`` in
+every handler and show it with :func:`app.render.message`, and add its ``TAB`` to ``TABS`` below.
+"""
+
+from __future__ import annotations
+
+from . import agreement, ask, codebook, review, transfer
+from .base import FAST, Shell, Tab
+
+TABS: list[Tab] = [review.TAB, codebook.TAB, agreement.TAB, ask.TAB, transfer.TAB]
+
+__all__ = ["FAST", "TABS", "Shell", "Tab"]
