@@ -118,6 +118,7 @@ def store_rows(folder: Path, coder: str) -> tuple[list[dict], list[dict]]:
 def test_review_by_keyboard_is_stored_at_once_and_survives_a_reload(server, page_for):
     page = page_for()
     bench.open_app(page, server.url)
+    assert page.title() == f"codeseed · {server.folder.name}"  # the served title is plain "codeseed"
     # no coder yet: a decision is refused with a clear message and nothing is stored
     bench.press(page, "a")
     assert "enter your coder name" in page.inner_text("#cs-side .cs-msg")
