@@ -46,6 +46,10 @@ class CodingApp:
             return render_failure(str(exc), render)
         return render_card(card), render_side(card, error, render=render)
 
+    def failure(self, text: str) -> tuple[str, str]:
+        """The review card and side panel when no session could be made: the error instead."""
+        return render_failure(text, next(self.renders))
+
     def build(self):
         """The Gradio page: the header and one tab per entry of :data:`app.tabs.TABS`."""
         from .layout import build

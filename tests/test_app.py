@@ -171,3 +171,38 @@ def test_a_built_wheel_holds_the_apps_css_and_script_and_they_load_from_it(tmp_p
                            env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}).stdout.split("\n")
     assert shown[0] == str((site / "app" / "static").resolve())
     assert shown[1] == f"{len((root / 'app' / 'static' / 'app.css').read_text(encoding='utf-8'))} True"
+
+
+def test_when_no_review_session_can_be_made_every_review_handler_shows_why(coding_app, monkeypatch):
+    from app.tabs import review
+    from index.errors import IndexMismatchError
+
+    def broken(coder):
+        raise IndexMismatchError("the index was built with another model", fix="run codeseed index --rebuild")
+
+    monkeypatch.setattr(coding_app, "new_session", broken)
+    shown = [review.on_load(coding_app, "ana"), review.act(coding_app, '{"action": "next"}', None),
+             review.pick(coding_app, "W", None), review.set_coder(coding_app, "ben", None),
+             review.set_queue(coding_app, "document", [], [], False, None)]
+    for outputs in shown:
+        card, side = (outputs[2], outputs[3]) if len(outputs) == 7 else (outputs[1], outputs[2])
+        assert outputs[0] is None and "another model" in card and "cs-error" in side and "--rebuild" in side
+
+
+def test_the_app_and_the_cli_catch_the_error_root_never_a_narrower_class():
+    """A handler catching only, say, InputFileError would let a ModelError reach Gradio's generic popup."""
+    import ast
+    from pathlib import Path
+
+    import index.errors
+
+    root = Path(__file__).resolve().parents[1]
+    narrower = {name for name, value in vars(index.errors).items()
+                if isinstance(value, type) and issubclass(value, CodeseedError) and value is not CodeseedError}
+    assert {"IndexLayerError", "ModelError", "IndexMismatchError"} <= narrower
+    for path in [*(root / "app").rglob("*.py"), *(root / "cli").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ExceptHandler) and node.type is not None:
+                caught = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "")
+                          for n in ast.walk(node.type) if isinstance(n, (ast.Name, ast.Attribute))}
+                assert not caught & narrower, f"{path.relative_to(root)}:{node.lineno} catches {caught & narrower}"

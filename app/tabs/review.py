@@ -33,58 +33,69 @@ def choices(session: ReviewSession) -> tuple[Any, Any, Any]:
 
 
 def on_load(app, saved_coder: str | None):
-    session = app.new_session(saved_coder)
+    try:
+        session = app.new_session(saved_coder)
+    except CodeseedError as exc:  # no session: the card says why; the lists stay empty
+        return (None, gr.update(value=saved_coder or ""), *app.failure(str(exc)), *(gr.update(),) * 3)
     coder_box = gr.update(value=session.coder or "", interactive=app.coder is None)
     try:
         lists = choices(session)
     except CodeseedError:  # the card below says what is wrong
-        lists = (gr.update(), gr.update(), gr.update())
+        lists = (gr.update(),) * 3
     return (session, coder_box, *app.view(session), *lists)
 
 
 def act(app, command: str, session: ReviewSession | None):
-    session = session or app.new_session(None)
     error = None
     try:
+        session = session or app.new_session(None)
         Command.parse(command).apply(session, fixed_coder=app.coder is not None)
     except CodeseedError as exc:
+        if session is None:
+            return (None, *app.failure(str(exc)))
         error = str(exc)
     return (session, *app.view(session, error))
 
 
 def pick(app, code: str | None, session: ReviewSession | None):
-    session = session or app.new_session(None)
     error = None
-    if code:
-        try:
+    try:
+        session = session or app.new_session(None)
+        if code:
             session.add_code(code)
-        except CodeseedError as exc:
-            error = str(exc)
+    except CodeseedError as exc:
+        if session is None:
+            return (None, *app.failure(str(exc)), gr.update(value=None))
+        error = str(exc)
     return (session, *app.view(session, error), gr.update(value=None))
 
 
 def set_coder(app, name: str, session: ReviewSession | None):
-    session = session or app.new_session(name)
-    if app.coder is not None or " ".join(str(name or "").split()) == (session.coder or ""):
-        return session, gr.update(), gr.update()  # nothing changed: leave the screen alone
     error = None
     try:
+        session = session or app.new_session(name)
+        if app.coder is not None or " ".join(str(name or "").split()) == (session.coder or ""):
+            return session, gr.update(), gr.update()  # nothing changed: leave the screen alone
         session.set_coder(name)
     except CodeseedError as exc:
+        if session is None:
+            return (None, *app.failure(str(exc)))
         error = str(exc)
     return (session, *app.view(session, error))
 
 
 def set_queue(app, order: str, documents: list[str] | None, attributes: list[str] | None, include_coded: bool,
               session: ReviewSession | None):
-    session = session or app.new_session(None)
     error = None
     try:
+        session = session or app.new_session(None)
         filters = QueueFilter(documents=tuple(documents or ()),
                               attributes=tuple(parse_attribute(a) for a in attributes or ()),
                               include_coded=bool(include_coded))
         session.set_queue(order, filters)
     except CodeseedError as exc:
+        if session is None:
+            return (None, *app.failure(str(exc)))
         error = str(exc)
     return (session, *app.view(session, error))
 
