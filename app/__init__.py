@@ -13,7 +13,7 @@ this package is the app. Its rooms:
 - ``render.py``: plain data to HTML (review card and side panel, quotes, messages). No Gradio: unit-tested.
 - ``assets.py`` + ``static/``: the CSS and the keyboard script, shipped as package data.
 
-Gradio is imported only in ``serving``, ``layout`` and ``tabs/``; ``core`` imports it only to build the page.
+Gradio is imported only in ``serving``, ``layout`` and ``tabs/`` (tests/test_layers.py checks it).
 What the queue holds and what a key does to the project are :mod:`suggest.review`'s, not this package's.
 Every handler catches :class:`~index.errors.CodeseedError` and shows it as the app's own message.
 """

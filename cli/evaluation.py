@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .registry import command, open_project, progress
+from . import registry
+from .registry import command, progress
 
 
 def print_eval(result: dict, out: str) -> None:
@@ -47,7 +48,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
 def cmd_eval(args: argparse.Namespace) -> int:
     from eval.project_eval import run_project_eval
 
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         out = args.out or str(Path(args.project) / "eval")
         result = run_project_eval(project, folds=args.folds, group_by=args.group_by, out=out,
                                   progress=progress(), n_boot=args.bootstrap,

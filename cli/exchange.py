@@ -7,7 +7,8 @@ from pathlib import Path
 
 from index.errors import CodeseedError
 
-from .registry import command, open_project
+from . import registry
+from .registry import command
 
 EXPORT_FORMATS = ("qdpx", "qdc", "csv")
 
@@ -60,7 +61,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                             fix=f"name the file .{fmt} (QDA programs go by the extension)")
     if args.include_suggestions and fmt == "qdc":
         raise CodeseedError("--include-suggestions needs --format qdpx or csv; a .qdc holds only the codebook")
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         if fmt == "csv":
             report = export_csv(project, args.out, include_suggestions=args.include_suggestions)
         else:

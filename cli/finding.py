@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from .registry import command, open_project, progress
+from . import registry
+from .registry import command, progress
 
 
 def _suggest_options(p: argparse.ArgumentParser) -> None:
@@ -31,7 +32,7 @@ def _suggest_options(p: argparse.ArgumentParser) -> None:
 def cmd_suggest(args: argparse.Namespace) -> int:
     from suggest.project_suggester import ProjectSuggester
 
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         params = {"k": args.k} if args.k else {}
         suggester = ProjectSuggester(project, **params).fit(progress=progress())
         if args.explain is not None:
@@ -80,7 +81,7 @@ def _ask_options(p: argparse.ArgumentParser) -> None:
 def cmd_ask(args: argparse.Namespace) -> int:
     from suggest.ask.answer import ask, format_result
 
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         result = ask(project, args.question, args.k, include_interviewer=args.include_interviewer)
         synthesis = None
         if args.llm and result.quotes:

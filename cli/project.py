@@ -8,7 +8,8 @@ import sys
 
 from index.errors import CodeseedError
 
-from .registry import command, count, open_project, progress
+from . import registry
+from .registry import command, count, progress
 
 
 def _init_options(p: argparse.ArgumentParser) -> None:
@@ -56,7 +57,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     if not (args.files or args.codebook or args.codings or args.attributes):
         raise CodeseedError("nothing to import", fix="name transcript files, or --codebook, --codings or --attributes")
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         if args.codebook:
             report = project.import_codebook(args.codebook)
             print(f"Codebook: {report.codes} codes from {args.codebook}.")
@@ -94,7 +95,7 @@ def _index_options(p: argparse.ArgumentParser) -> None:
 
 @command("index", _index_options, help="embed segments and build the search index (cached)")
 def cmd_index(args: argparse.Namespace) -> int:
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         report = project.build_index(rebuild=args.rebuild, progress=progress())
         if report.rebuilt:
             print(f"Indexed {report.segments} segments ({report.encoded} newly encoded, the rest from the cache) "
@@ -113,7 +114,7 @@ def _status_options(p: argparse.ArgumentParser) -> None:
 
 @command("status", _status_options, help="what the project holds")
 def cmd_status(args: argparse.Namespace) -> int:
-    with open_project(args.project) as project:
+    with registry.open_project(args.project) as project:
         status = project.status()
         if args.json:
             print(json.dumps(status, indent=2, ensure_ascii=False))

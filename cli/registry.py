@@ -58,6 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- what several commands share -------------------------------------------------------------------------------
 def open_project(folder: str):
+    """The project every command works on; commands call it as ``registry.open_project`` so that a test can
+    replace it (say, to open projects with a fake encoder)."""
     from index.project import Project
 
     return Project.open(folder)

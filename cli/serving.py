@@ -23,7 +23,7 @@ def _app_options(p: argparse.ArgumentParser) -> None:
                      "tabs for the codebook, agreement, ask and import/export. Serves this machine "
                      "only (127.0.0.1) unless --host says otherwise, and then only with --auth.")
 def cmd_app(args: argparse.Namespace) -> int:
-    from app_gradio import check_serving, start
+    from app.serving import check_serving, start
 
     check_serving(args.host, args.auth)  # before loading anything: a refused host fails fast
     print(f"codeseed app: loading {args.project} (fitting the suggester) ...", flush=True)

@@ -242,7 +242,7 @@ def test_bad_questions_are_refused(small):
 
 
 def test_cli_ask_prints_json_and_reports_bad_llm_specs(small, capsys, monkeypatch, fake_encoder):
-    import codeseed_cli
+    import cli.registry
     from codeseed_cli import main
 
     def with_fake(folder):
@@ -250,7 +250,7 @@ def test_cli_ask_prints_json_and_reports_bad_llm_specs(small, capsys, monkeypatc
         project.use_encoder(fake_encoder)
         return project
 
-    monkeypatch.setattr(codeseed_cli, "_project", with_fake)
+    monkeypatch.setattr(cli.registry, "open_project", with_fake)
     assert main(["ask", str(small.folder), "nurses judged", "--json", "--k", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["understood"]["topic"] == "nurses judged" and len(out["quotes"]) == 1

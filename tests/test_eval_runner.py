@@ -444,7 +444,7 @@ def coded_project(tmp_path, fake_encoder):
 
 
 def test_codeseed_eval_end_to_end_on_a_small_project(coded_project, tmp_path, capsys, monkeypatch, fake_encoder):
-    import codeseed_cli
+    import cli.registry
     from codeseed_cli import main
 
     def with_fake(folder):
@@ -452,7 +452,7 @@ def test_codeseed_eval_end_to_end_on_a_small_project(coded_project, tmp_path, ca
         project.use_encoder(fake_encoder)
         return project
 
-    monkeypatch.setattr(codeseed_cli, "_project", with_fake)
+    monkeypatch.setattr(cli.registry, "open_project", with_fake)
     out = tmp_path / "report"
     folder = str(coded_project.folder)
     assert main(["eval", folder, "--folds", "3", "--out", str(out), "--bootstrap", "50"]) == 0
