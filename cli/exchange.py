@@ -15,7 +15,7 @@ EXPORT_FORMATS = ("qdpx", "qdc", "csv")
 
 def print_refi_import(report) -> None:
     """What a .qdpx/.qdc brought in and what it left out (nothing for other imports)."""
-    from index.exchange.refi_project import RefiImportReport
+    from index.exchange.refi_import import RefiImportReport
 
     if not isinstance(report, RefiImportReport):
         return
@@ -49,7 +49,7 @@ def _export_options(p: argparse.ArgumentParser) -> None:
                      "with their coders) or codebook (.qdc), or the codings as CSV (one row per coded "
                      "passage). The same project always gives the same file.")
 def cmd_export(args: argparse.Namespace) -> int:
-    from index.exchange.refi_project import export_csv, export_refi
+    from index.exchange.refi_export import export_csv, export_refi
 
     suffix = Path(args.out).suffix.lower().lstrip(".")
     fmt = args.format or suffix

@@ -62,6 +62,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = project.import_codebook(args.codebook)
             print(f"Codebook: {report.codes} codes from {args.codebook}.")
             print_refi_import(report)
+            print_warnings(report)
         if args.files:
             options = TableOptions(text_column=args.text_column, document_column=args.document_column,
                                    speaker_column=args.speaker_column)
@@ -74,9 +75,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             print_refi_import(report)
             if args.attributes:
                 print(f"Attributes: {report.participants} participants; {report.linked_segments} segments linked.")
+            print_warnings(report)
         elif args.attributes:
             report = project.import_attributes(args.attributes)
             print(f"Attributes: {report.participants} participants; {report.linked_segments} segments linked.")
+            print_warnings(report)
         if args.codings:
             report = project.import_codings(args.codings, coder=args.coder, skip_bad_rows=args.skip_bad_rows)
             print(f"Codings: {report.codings} added from {args.codings} (coders: {', '.join(report.coders) or 'none'}).")
@@ -85,7 +88,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                       "without one.", file=sys.stderr)
             for problem in report.codings_skipped:
                 print(f"  skipped: {problem}", file=sys.stderr)
+            print_warnings(report)
     return 0
+
+
+def print_warnings(report) -> None:
+    """What a lenient import skipped or assumed, one line each, so nothing passes without a word."""
+    for line in report.warnings:
+        print(f"  warning: {line}", file=sys.stderr)
 
 
 def _index_options(p: argparse.ArgumentParser) -> None:

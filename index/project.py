@@ -47,6 +47,7 @@ class ImportReport:
     coders: list[str] = field(default_factory=list)  # who the imported codings are by
     participants: int = 0
     linked_segments: int = 0
+    warnings: list[str] = field(default_factory=list)  # what a lenient import skipped or assumed, file by file
 
 
 @dataclass
@@ -160,7 +161,7 @@ class Project:
         return ids
 
     def _import_qdpx(self, paths: list[Path], attributes: Path | str | None) -> ImportReport:
-        from index.exchange.refi_project import import_refi
+        from index.exchange.refi_import import import_refi
 
         if len(paths) > 1:
             raise InputFileError("a REFI-QDA project (.qdpx) is imported on its own", file=str(paths[0]),
@@ -234,7 +235,7 @@ class Project:
 
     def import_codebook(self, path: Path | str) -> ImportReport:
         if Path(path).suffix.lower() in (".qdc", ".qdpx"):  # REFI-QDA: codes keep their GUIDs for export
-            from index.exchange.refi_project import import_refi_codebook
+            from index.exchange.refi_import import import_refi_codebook
 
             return import_refi_codebook(self, path)
         codes = read_codebook(path)

@@ -18,9 +18,11 @@ import pytest
 from codeseed_cli import main
 from index.errors import InputFileError
 from index.project import Project
-from index.exchange.refi_project import (PENDING_CODER, covered_segments, describe, export_csv, export_refi, guid_for,
-                                   import_refi, project_model, slug, undescribe)
-from index.exchange.refi_reader import Limits, read_qdpx, unsafe_member_name
+from index.exchange.refi_export import export_csv, export_refi, project_model
+from index.exchange.refi_import import covered_segments, import_refi
+from index.exchange.refi_model import PENDING_CODER, describe, guid_for, slug, undescribe
+from index.exchange.refi_reader import read_qdpx
+from index.ingest.archives import Limits, unsafe_member_name
 from index.types import Code, Segment
 from tests.conftest import snapshot
 from tests.shared_data import require_shared

@@ -62,7 +62,7 @@ IMPORTS = {"transcripts": _transcripts, "codebook": _codebook, "codings": _codin
 
 
 def export(app, fmt: str) -> tuple[str | None, str]:
-    from index.exchange.refi_project import export_csv, export_refi
+    from index.exchange.refi_export import export_csv, export_refi
 
     name = app.project.folder.name
     out = Path(tempfile.mkdtemp(prefix="codeseed-export-")) / (f"{name}-codings.csv" if fmt == "csv"

@@ -4,7 +4,12 @@ CSV columns: ``code`` (id), ``parent`` (id of the parent code, empty for a top-l
 ``description``, and optionally ``inclusion``, ``exclusion``, ``example``.
 
 YAML: a list of codes, each a mapping with ``code`` (or ``id``), ``name`` and the optional fields above,
-and ``children`` (a list of the same shape) for subcodes; or a mapping ``{codes: [...]}``.
+and ``children`` (a list of the same shape) for subcodes; or a mapping ``{codes: [...]}``. YAML anchors and
+aliases (``&x``/``*x``) are refused, so a small file cannot expand into gigabytes, and so is nesting deeper
+than ``MAX_YAML_DEPTH`` levels.
+
+Any codebook's tree may be at most ``MAX_CODE_DEPTH`` levels deep (real ones have fewer than ten); trees are
+walked without recursion.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from index.ingest.tables import read_table
 from index.types import Code
 
 OPTIONAL_FIELDS = ("description", "inclusion", "exclusion", "example")
+MAX_CODE_DEPTH = 100
+MAX_YAML_DEPTH = 2 * MAX_CODE_DEPTH + 10  # a code level is a list and a mapping in YAML
 
 
 def read_codebook(path: Path | str) -> list[Code]:
@@ -65,22 +72,49 @@ def _from_yaml(path: Path) -> list[Code]:
 
     text, _ = decode_bytes(path.read_bytes(), str(path))
     try:
+        _check_yaml_events(yaml.parse(text, Loader=yaml.SafeLoader), str(path))
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise InputFileError(f"not valid YAML ({error})", file=str(path), fix="check the indentation near that line")
+        raise InputFileError(f"not valid YAML ({error})", file=str(path),
+                             fix="check the indentation near that line") from None
     if isinstance(data, dict) and "codes" in data:
         data = data["codes"]
     if not isinstance(data, list):
         raise InputFileError("expected a list of codes (or a mapping with a 'codes' list)", file=str(path),
                              fix="start the file with 'codes:' followed by '- code: ...' items")
-    codes: list[Code] = []
-    _walk_yaml(data, None, codes, str(path), "codes")
-    return codes
+    return _walk_yaml(data, str(path))
 
 
-def _walk_yaml(items: list[Any], parent: str | None, out: list[Code], file: str, where: str) -> None:
-    for index, item in enumerate(items):
-        place = f"{where}[{index}]"
+def _check_yaml_events(events, file: str) -> None:
+    """Refuse anchors, aliases and deep nesting while parsing, before anything is built (or expanded)."""
+    import yaml
+
+    depth = 0
+    for event in events:
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise InputFileError(
+                f"line {line}: YAML anchors and aliases ('&name', '*name') are not accepted in a codebook",
+                file=file, row=None, field="children",
+                fix="write each code out in full instead of referring to another with '*'; aliases can make a "
+                    "small file expand to gigabytes, so codeseed refuses them")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                raise InputFileError(
+                    f"line {line}: the YAML is nested more than {MAX_YAML_DEPTH} levels deep", file=file,
+                    field="children", fix=f"codeseed takes code trees up to {MAX_CODE_DEPTH} levels; move deep "
+                                          "codes up the tree")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _walk_yaml(items: list[Any], file: str) -> list[Code]:
+    """The tree as a flat list, parents first, walked with a stack (no recursion)."""
+    out: list[Code] = []
+    stack: list[tuple[Any, str | None, str]] = [(item, None, f"codes[{i}]") for i, item in enumerate(items)][::-1]
+    while stack:
+        item, parent, place = stack.pop()
         if not isinstance(item, dict):
             raise InputFileError(f"{place} is not a mapping", file=file, fix="write each code as 'code: ..., name: ...'")
         code_id = str(item.get("code", item.get("id", "")) or "").strip()
@@ -92,14 +126,22 @@ def _walk_yaml(items: list[Any], parent: str | None, out: list[Code], file: str,
         ))
         children = item.get("children") or []
         if not isinstance(children, list):
-            raise InputFileError(f"{place}.children is not a list", file=file, field="children")
-        _walk_yaml(children, code_id, out, file, f"{place}.children")
+            raise InputFileError(f"{place}.children is not a list", file=file, field="children",
+                                 fix="write the subcodes as a list: 'children:' then '- code: ...' lines")
+        stack.extend((child, code_id, f"{place}.children[{i}]") for i, child in reversed(list(enumerate(children))))
+    return out
 
 
 def check_codebook(codes: list[Code], file: str, existing: set[str] = frozenset()) -> None:
-    """Distinct ids, known parents (in this file or already in the project), no cycles."""
+    """Distinct ids, known parents (in this file or already in the project), no cycles, at most MAX_CODE_DEPTH deep.
+
+    Linear in the number of codes: each code's depth is worked out once.
+    """
     ids = [c.id for c in codes]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    counts: dict[str, int] = {}
+    for i in ids:
+        counts[i] = counts.get(i, 0) + 1
+    duplicates = sorted(i for i, n in counts.items() if n > 1)
     if duplicates:
         raise InputFileError(f"code ids appear twice: {', '.join(duplicates)}", file=file, field="code",
                              fix="give every code a distinct id")
@@ -110,11 +152,21 @@ def check_codebook(codes: list[Code], file: str, existing: set[str] = frozenset(
                                  file=file, field="parent",
                                  fix="add the parent code as a row of its own, or leave 'parent' empty")
     parent_of = {c.id: c.parent for c in codes}
+    depth: dict[str, int] = {}
     for code in codes:
-        seen, current = {code.id}, code.parent
-        while current is not None:
-            if current in seen:
+        path, on_path, current = [], set(), code.id
+        while current is not None and current not in depth:
+            if current in on_path:
                 raise InputFileError(f"code {code.id!r} is its own ancestor (parents form a cycle)", file=file,
                                      field="parent", fix="make the parent links a tree")
-            seen.add(current)
+            path.append(current)
+            on_path.add(current)
             current = parent_of.get(current)
+        level = depth.get(current, 0) if current is not None else 0
+        for cid in reversed(path):
+            level += 1
+            depth[cid] = level
+        if depth[code.id] > MAX_CODE_DEPTH:
+            raise InputFileError(f"code {code.id!r} is {depth[code.id]} levels deep in the code tree", file=file,
+                                 field="parent", fix=f"codeseed takes code trees up to {MAX_CODE_DEPTH} levels; "
+                                                     "give deep codes a parent higher up")

@@ -1,4 +1,8 @@
-"""A codeseed project to and from REFI-QDA (.qdpx, .qdc), and codings to CSV.
+"""A REFI-QDA project or codebook (.qdpx, .qdc) into a codeseed project, all or nothing.
+
+:func:`import_refi` brings a .qdpx (codebook, users, text sources, codings, variables); :func:`import_refi_codebook`
+the codebook of a .qdc or .qdpx. What the file holds that codeseed cannot use is listed in the report
+(``not_imported``), what the reader assumed in ``warnings``.
 
 Import rules
 ------------
@@ -30,48 +34,28 @@ boundary it slightly crosses). The selection's exact span is kept with each codi
 speaker label or blank space) is reported.
 
 Everything an import does happens in one transaction: on any error the project is as it was.
-
-Export
-------
-``.qdpx``: every document as a text source (plain text inside the archive), the codebook, one user per coder and
-each coding as a selection (its exact passage when known, else its segment) coded by its coder; with
-``include_suggestions``, the pending suggestions as codings of the user "codeseed suggestions (pending review)",
-so a coder can review them in NVivo. Document attributes become variables of the sources. ``.qdc``: the
-codebook. ``.csv``: one row per coded passage. GUIDs are the remembered ones, else derived (uuid5) from what
-they name, so exports are reproducible.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-import uuid
 from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.ingest.codebook import check_codebook
-from index.errors import InputFileError, ProjectError
 from index.cache import text_hash
-from index.project import ImportReport, Project
+from index.errors import InputFileError
+from index.exchange.refi_model import (CRITERIA, PENDING_CODER, LeftOut, QdaCode, QdaProject, QdaSource, QdaUser,
+                                       guid_for, slug, undescribe)
+from index.exchange.refi_reader import read_qdc, read_qdpx
+from index.ingest.archives import Limits
+from index.ingest.codebook import check_codebook
 from index.ingest.readers.text import parse_turns
+from index.project import ImportReport, Project
 from index.types import Code, ParsedDocument, Segment
-from index.exchange.refi_model import LeftOut, QdaCode, QdaCoding, QdaProject, QdaSelection, QdaSource, QdaUser, QdaVariable
-from index.exchange.refi_reader import Limits, read_qdc, read_qdpx
-from index.exchange.refi_writer import variable_type, write_atomically, write_qdc, write_qdpx
-
-PENDING_CODER = "codeseed suggestions (pending review)"
-_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "codeseed:refi-qda")
-_CRITERIA = (("inclusion", "Inclusion: "), ("exclusion", "Exclusion: "), ("example", "Example: "))
-
-
-def guid_for(kind: str, *parts: Any) -> str:
-    """A GUID derived from what it names (kind and key), the same on every export."""
-    return str(uuid.uuid5(_NAMESPACE, "\x1f".join([kind, *map(str, parts)])))
 
 
 @dataclass
@@ -92,17 +76,6 @@ class RefiImportReport(ImportReport):
     not_imported: list[str] = field(default_factory=list)
 
 
-@dataclass
-class ExportReport:
-    path: str
-    format: str
-    documents: int = 0
-    codes: int = 0
-    coders: list[str] = field(default_factory=list)
-    codings: int = 0  # coded passages written (selections x codes x coders)
-    suggestions: int = 0
-
-
 # -- import ----------------------------------------------------------------------------------------------------
 def import_refi(project: Project, path: Path | str, *, limits: Limits | None = None) -> RefiImportReport:
     """Import a .qdpx project (users, codebook, text sources, codings, variables) into ``project``, all or nothing."""
@@ -119,7 +92,8 @@ def import_refi_codebook(project: Project, path: Path | str, *, limits: Limits |
 
 def _import(project: Project, model: QdaProject, file: str, *, codebook_only: bool) -> RefiImportReport:
     store = project.store
-    report = RefiImportReport(file=file, program=model.origin, not_imported=list(model.left_out))
+    report = RefiImportReport(file=file, program=model.origin, not_imported=list(model.left_out),
+                              warnings=list(model.warnings))
     codes, code_ids, updated = _plan_codes(project, model.codes, file)
     report.codes, report.codes_updated, report.codes_new = len(codes), updated, len(codes) - updated
     dropped = LeftOut()
@@ -161,37 +135,6 @@ def _attributes_of(row) -> dict[str, Any]:
     return json.loads(row["attributes"]) if row["attributes"] else {}
 
 
-def slug(name: str) -> str:
-    """A readable code id from a code name: lower case, runs of other characters as ``_``, at most 40 characters."""
-    text = re.sub(r"[^\w]+", "_", name.casefold()).strip("_")
-    if len(text) > 40:
-        cut = text.rfind("_", 0, 41)
-        text = text[:cut] if cut >= 20 else text[:40]
-    return text or "code"
-
-
-def describe(code: Code) -> str:
-    """A REFI-QDA description: the description, then inclusion/exclusion/example as labelled closing paragraphs."""
-    parts = [code.description.strip()] if code.description.strip() else []
-    parts += [label + getattr(code, attr).strip() for attr, label in _CRITERIA if getattr(code, attr).strip()]
-    return "\n\n".join(parts)
-
-
-def undescribe(text: str) -> dict[str, str]:
-    """The inverse of :func:`describe`: description, inclusion, exclusion and example from a description."""
-    paragraphs = re.split(r"\n[ \t]*\n", (text or "").strip())
-    found: dict[str, str] = {}
-    while paragraphs:
-        last = paragraphs[-1]
-        hit = next(((attr, label) for attr, label in _CRITERIA if last.startswith(label) and attr not in found), None)
-        if hit is None:
-            break
-        found[hit[0]] = last[len(hit[1]):].strip()
-        paragraphs.pop()
-    found["description"] = "\n\n".join(paragraphs).strip()
-    return found
-
-
 def _plan_codes(project: Project, codes: list[QdaCode], file: str) -> tuple[list[Code], dict[str, str], int]:
     """The codes to store (ids chosen by the module's rule) and the code id for each GUID of the file."""
     existing = {c.id: c for c in project.store.codes()}
@@ -230,7 +173,7 @@ def _plan_codes(project: Project, codes: list[QdaCode], file: str) -> tuple[list
         before = existing.get(cid)
         out.append(Code(
             id=cid, name=code.name, parent=parent, description=fields["description"],
-            **{attr: fields.get(attr, getattr(before, attr) if before else "") for attr, _ in _CRITERIA},
+            **{attr: fields.get(attr, getattr(before, attr) if before else "") for attr in CRITERIA},
         ))
     check_codebook(out, file, existing=set(existing))
     return out, ids, updated
@@ -397,125 +340,3 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 def _timestamp(value: str | None) -> str | None:
     return value if value and _DATETIME.match(value) else None
-
-
-# -- export ----------------------------------------------------------------------------------------------------
-def _version() -> str:
-    from importlib import metadata
-
-    try:
-        return metadata.version("codeseed")
-    except metadata.PackageNotFoundError:
-        return "dev"
-
-
-def project_model(project: Project, *, include_suggestions: bool = False) -> QdaProject:
-    """The project as a REFI-QDA model: what :func:`export_refi` writes."""
-    store = project.store
-    remembered_codes = store.exchange_ids("code")
-    code_guids = {c.id: remembered_codes.get(c.id) or guid_for("code", c.id) for c in store.codes()}
-    remembered_coders = store.exchange_ids("coder")
-    remembered_documents = store.exchange_ids("document")
-    codes = [QdaCode(guid=code_guids[c.id], name=c.name, parent=code_guids.get(c.parent) if c.parent else None,
-                     description=describe(c)) for c in store.codes()]
-    passages = store.coded_spans()
-    pending = store.pending_suggestions() if include_suggestions else []
-    coder_names = sorted({p["coder"] for p in passages} | ({PENDING_CODER} if pending else set()))
-    user_guids = {name: remembered_coders.get(name) or guid_for("coder", name) for name in coder_names}
-    users = [QdaUser(guid=user_guids[name], name=name) for name in coder_names]
-
-    documents = store.documents_with_text()
-    document_guids = {d["id"]: remembered_documents.get(d["name"]) or guid_for("document", d["sha256"]) for d in documents}
-    marks: dict[int, dict[tuple[int, int], list[tuple[str, str, str | None]]]] = defaultdict(lambda: defaultdict(list))
-    for p in passages:
-        marks[p["document_id"]][(p["start"], p["end"])].append((p["code_id"], p["coder"], p["created_at"]))
-    for s in pending:
-        marks[s["document_id"]][(s["start"], s["end"])].append((s["code_id"], PENDING_CODER, None))
-
-    values: dict[str, list[Any]] = defaultdict(list)
-    for d in documents:
-        for key, value in d["attributes"].items():
-            if value is not None:
-                values[key].append(value)
-    variables = [QdaVariable(guid=guid_for("variable", name), name=name, type=variable_type(v))
-                 for name, v in sorted(values.items())]
-    sources = []
-    for d in documents:
-        guid = document_guids[d["id"]]
-        selections = []
-        for (start, end), codings in sorted(marks[d["id"]].items()):
-            selection_guid = guid_for("selection", guid, start, end)
-            seen: set[tuple[str, str]] = set()
-            made = []
-            for code_id, coder, created in codings:
-                if (code_id, coder) in seen:
-                    continue
-                seen.add((code_id, coder))
-                made.append(QdaCoding(guid=guid_for("coding", selection_guid, code_guids[code_id], user_guids[coder]),
-                                      code=code_guids[code_id], user=user_guids[coder], created=created))
-            selections.append(QdaSelection(guid=selection_guid, start=start, end=end, codings=made))
-        sources.append(QdaSource(guid=guid, name=d["name"], text=d["text"], selections=selections,
-                                 variables={k: v for k, v in d["attributes"].items() if v is not None}))
-    return QdaProject(name=project.folder.name, origin=f"codeseed {_version()}", users=users, codes=codes,
-                      variables=variables, sources=sources)
-
-
-def export_refi(project: Project, out: Path | str, *, format: str = "qdpx",
-                include_suggestions: bool = False) -> ExportReport:
-    """Write the project as a .qdpx (``format="qdpx"``) or its codebook as a .qdc (``format="qdc"``)."""
-    out = Path(out)
-    if format not in ("qdpx", "qdc"):
-        raise ProjectError(f"unknown export format {format!r}", field="format", fix="use qdpx, qdc or csv")
-    model = project_model(project, include_suggestions=include_suggestions and format == "qdpx")
-    if not model.codes and format == "qdc":
-        raise ProjectError("the project has no codebook to export", file=str(project.folder),
-                           fix="import one first: codeseed import PROJECT --codebook codebook.csv")
-    if format == "qdc":
-        write_qdc(model.codes, out, origin=model.origin)
-        return ExportReport(path=str(out), format=format, codes=len(model.codes))
-    write_qdpx(model, out)
-    codings = [c for s in model.sources for sel in s.selections for c in sel.codings]
-    pending_guid = guid_for("coder", PENDING_CODER)
-    suggestions = sum(1 for c in codings if c.user == pending_guid)
-    return ExportReport(path=str(out), format=format, documents=len(model.sources), codes=len(model.codes),
-                        coders=[u.name for u in model.users if u.name != PENDING_CODER],
-                        codings=len(codings) - suggestions, suggestions=suggestions)
-
-
-CSV_COLUMNS = ("document", "start", "end", "text", "code", "code_name", "coder", "origin", "score")
-
-
-def export_csv(project: Project, out: Path | str, *, include_suggestions: bool = False) -> ExportReport:
-    """One row per coded passage (and per pending suggestion, if asked): UTF-8 with BOM, so Excel reads it right.
-
-    The file can be imported again with ``codeseed import PROJECT --codings FILE`` (document + start/end).
-    """
-    out = Path(out)
-    store = project.store
-    names = {c.id: c.name for c in store.codes()}
-    texts = {d["id"]: d["text"] for d in store.documents_with_text()}
-    documents = {d["id"]: d["name"] for d in store.documents_with_text()}
-    rows, seen = [], set()
-    for p in store.coded_spans():  # a passage that codes two segments is one row, as in a .qdpx
-        key = (p["document_id"], p["start"], p["end"], p["code_id"], p["coder"])
-        if key not in seen:
-            seen.add(key)
-            rows.append((p["document"], p["start"], p["end"], texts[p["document_id"]][p["start"]:p["end"]],
-                         p["code_id"], names.get(p["code_id"], ""), p["coder"], p["origin"], ""))
-    pending = store.pending_suggestions() if include_suggestions else []
-    rows += [(documents[s["document_id"]], s["start"], s["end"], texts[s["document_id"]][s["start"]:s["end"]],
-              s["code_id"], names.get(s["code_id"], ""), PENDING_CODER, "suggestion (pending review)",
-              f"{s['score']:.4f}") for s in pending]
-
-    def write(handle) -> None:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
-        writer = csv.writer(text)
-        writer.writerow(CSV_COLUMNS)
-        writer.writerows(rows)
-        text.flush()
-        text.detach()
-
-    write_atomically(out, write)
-    return ExportReport(path=str(out), format="csv", documents=len({r[0] for r in rows}), codes=len(names),
-                        coders=sorted({p["coder"] for p in store.coded_spans()}),
-                        codings=len(rows) - len(pending), suggestions=len(pending))
