@@ -24,7 +24,7 @@ import numpy as np
 
 from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache, text_hash
 
-from index.ingest.attributes import link_segments, parse_attributes, participant_for_document
+from index.ingest.attributes import link_segments, parse_attributes, participant_for_document, unmatched_participants
 from index.ingest.codebook import check_codebook, read_codebook
 from index.ingest.codings import match_codings
 from index.errors import InputFileError, ProjectError
@@ -157,6 +157,7 @@ class Project:
                 ))
                 report.documents.append({"name": document.name, "source": document.source, "segments": len(spans),
                                          "encoding": document.encoding})
+                report.warnings += [f"{document.source}: {warning}" for warning in document.warnings]
                 ids.append(document_id)
         return ids
 
@@ -206,6 +207,9 @@ class Project:
             for participant_id, values in table.rows.items():
                 self.store.upsert_participant(participant_id, values)
             report.participants = len(table.rows)
+            documents = self.store.documents()
+            report.warnings += unmatched_participants(list(table.rows), {s.speaker for s in self.store.segments()},
+                                                      [(d["name"], d["attributes"]) for d in documents], file)
             return
         documents = {d["name"]: d for d in self.store.documents()}
         unknown = [name for name in table.rows if name not in documents]
@@ -262,8 +266,10 @@ class Project:
             )
         with self.store.transaction():
             added = self.store.add_codings((s, c, who, "human") for s, c, who in match.rows)
+        already = len(match.rows) - added
+        kept = [f"{path}: {already} of the file's codings were already in the project; kept as they were"] if already else []
         return ImportReport(codings=added, codings_skipped=[str(p) for p in match.problems],
-                            coders=sorted({who for _, _, who in match.rows}))
+                            coders=sorted({who for _, _, who in match.rows}), warnings=match.warnings + kept)
 
     # -- embeddings and index --------------------------------------------------------------------
     @property

@@ -31,6 +31,7 @@ class ParsedDocument:
     turns: list[Turn]
     encoding: str | None = None  # text encoding that decoded the file, for text formats
     attributes: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # what the reader skipped or assumed (a broken cue, ...)
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,20 @@ def participant_for_document(name: str, attributes: dict, participant_ids: list[
     return by_norm.get(joined)
 
 
+def unmatched_participants(participant_ids: list[str], speakers: set[str | None],
+                           documents: list[tuple[str, dict]], file: str) -> list[str]:
+    """A warning naming the participants of an attributes table that no speaker label and no document matches."""
+    speaking = {normalise_id(s) for s in speakers if s}
+    owned = {participant_for_document(name, attributes, participant_ids) for name, attributes in documents}
+    unknown = [p for p in participant_ids if normalise_id(p) not in speaking and p not in owned]
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+    return [f"{file}: {len(unknown)} of {len(participant_ids)} participants match no speaker label and no document "
+            f"name in the project, so their attributes join nothing yet: {shown} (stored; they join transcripts "
+            "imported later whose speakers or names match; ids are compared without case, spaces or punctuation)"]
+
+
 def link_segments(segments: list[Segment], document_participant: dict[int, str | None],
                   participant_ids: list[str]) -> dict[int, str | None]:
     """Segment id → participant id, for every segment whose participant is known (and those that lost one)."""

@@ -10,7 +10,8 @@ A row names its segment in one of three ways (the first that the columns allow):
 
 Codes go in ``code`` or ``codes`` (several separated by ';' or '|'), by id or by exact name. The coder
 comes from a ``coder`` column or from ``--coder``. Every row that names an unknown code, matches no segment
-or lacks a coder is reported with its row number.
+or lacks a coder is reported with its row number. A row that repeats an earlier row's coding (the same segment,
+code and coder) adds nothing and is named in the warnings.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class CodingMatch:
     rows: list[tuple[int, str, str]] = field(default_factory=list)  # (segment_id, code_id, coder)
     problems: list[InputFileError] = field(default_factory=list)
     rows_read: int = 0
+    warnings: list[str] = field(default_factory=list)  # what was accepted but changed nothing (repeated rows)
 
 
 def code_resolver(codes: list[Code]):
@@ -107,33 +109,54 @@ def match_codings(table: Table, *, codes: list[Code], segments: list[Segment], d
     for s in segments:
         by_document.setdefault(s.document, []).append(s)
     result = CodingMatch(rows_read=len(table.rows))
+    first_row: dict[tuple[int, str, str], int] = {}  # (segment, code, coder) -> the row that first gave it
+    repeated: dict[int, list[int]] = {}  # first row -> rows repeating it
 
     def problem(number: int, message: str, column: str | None, fix: str) -> None:
         result.problems.append(InputFileError(message, file=table.file, row=number, field=column, fix=fix))
 
     for number, row in table.rows:
-        coder = (row.get(coder_col, "") if coder_col else "") or default_coder
-        if not coder:
-            problem(number, "no coder for this row", coder_col or "coder",
-                    "add a 'coder' column or pass --coder NAME")
+        coder_and_codes = _coder_and_codes(row, number, coder_col, code_col, default_coder, resolve, problem)
+        if coder_and_codes is None:
             continue
-        names = split_codes(row[code_col])
-        if not names:
-            problem(number, "no code given", code_col, "write one or more codes, separated by ';'")
-            continue
-        code_ids = [resolve(n) for n in names]
-        unknown = [n for n, c in zip(names, code_ids) if c is None]
-        if unknown:
-            problem(number, f"unknown code {', '.join(map(repr, unknown))}", code_col,
-                    "use a code id or name from the project's codebook (`codeseed status PROJECT --codes`), "
-                    "or import a codebook that has it")
-            continue
+        coder, code_ids = coder_and_codes
         targets = _targets(row, number, seg_col, doc_col, start_col, end_col, text_col, by_id, by_document,
                            documents, problem)
-        for segment in targets:
-            for code_id in code_ids:
-                result.rows.append((segment.id, code_id, coder))
+        new = [(s.id, c, coder) for s in targets for c in code_ids if (s.id, c, coder) not in first_row]
+        if targets and not new:
+            repeated.setdefault(first_row[(targets[0].id, code_ids[0], coder)], []).append(number)
+        for triple in new:
+            first_row[triple] = number
+            result.rows.append(triple)
+    result.warnings = [_repeated(table.file, first, rows) for first, rows in repeated.items()]
     return result
+
+
+def _repeated(file: str, first: int, rows: list[int]) -> str:
+    shown = ", ".join(map(str, rows[:10])) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+    many = len(rows) > 1
+    return (f"{file}: row{'s' if many else ''} {shown} repeat{'' if many else 's'} the coding of row {first} "
+            "(same segment, code and coder); counted once")
+
+
+def _coder_and_codes(row, number, coder_col, code_col, default_coder, resolve, problem):
+    """(coder, code ids) of a row, or None with the row's problem noted."""
+    coder = (row.get(coder_col, "") if coder_col else "") or default_coder
+    if not coder:
+        problem(number, "no coder for this row", coder_col or "coder", "add a 'coder' column or pass --coder NAME")
+        return None
+    names = split_codes(row[code_col])
+    if not names:
+        problem(number, "no code given", code_col, "write one or more codes, separated by ';'")
+        return None
+    code_ids = [resolve(n) for n in names]
+    unknown = [n for n, c in zip(names, code_ids) if c is None]
+    if unknown:
+        problem(number, f"unknown code {', '.join(map(repr, unknown))}", code_col,
+                "use a code id or name from the project's codebook (`codeseed status PROJECT --codes`), "
+                "or import a codebook that has it")
+        return None
+    return coder, code_ids
 
 
 def _targets(row, number, seg_col, doc_col, start_col, end_col, text_col, by_id, by_document, documents, problem):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputFileError
+from index.ingest.archives import check_office_package
 from index.ingest.readers.text import decode_bytes
 
 
@@ -79,19 +80,26 @@ def read_table(path: Path | str) -> Table:
 
 
 def _xlsx_rows(path: Path) -> list[list[str]]:
-    import zipfile
-
+    """The first sheet's cells as text. A workbook openpyxl cannot read (a damaged zip, a malformed sheet's XML,
+    no sheet at all) is an error naming the file, whatever openpyxl raised; an unsafe package is refused first."""
     from openpyxl import load_workbook
 
+    check_office_package(path, "an Excel workbook")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise InputFileError(f"not a readable .xlsx workbook ({error})", file=str(path),
+        try:
+            if not workbook.worksheets:
+                raise InputFileError("the workbook has no worksheet", file=str(path),
+                                     fix="put the table on the first sheet and save the workbook again")
+            sheet = workbook.worksheets[0]
+            return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            workbook.close()
+    except InputFileError:
+        raise
+    except Exception as error:  # zipfile, XML ParseError, KeyError, ValueError...: openpyxl raises them all
+        raise InputFileError(f"not a readable .xlsx workbook ({type(error).__name__}: {error})", file=str(path),
                              fix="open it in a spreadsheet program and save it again as .xlsx") from None
-    sheet = workbook.worksheets[0]
-    rows = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
-    return rows
 
 
 def split_codes(cell: str) -> list[str]:

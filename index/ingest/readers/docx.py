@@ -4,6 +4,10 @@ The document text is the body's paragraphs, one per line, in document order; tab
 included in place, one line per paragraph of each cell (row by row, merged cells once). Headers,
 footers, footnotes, comments and text boxes are ignored. Line breaks inside a paragraph stay line
 breaks. Speaker turns are then found exactly as for .txt files (:func:`index.ingest.readers.text.parse_turns`).
+
+Before python-docx opens it, the package is checked like any archive from elsewhere
+(:func:`index.ingest.archives.check_office_package`): a part that declares a DOCTYPE or entities (an XML external
+entity, say) is refused, never silently dropped; so are zip bombs and members outside the package.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from index.errors import InputFileError
+from index.ingest.archives import check_office_package
 from index.types import ParsedDocument
 from index.ingest.readers.text import normalize_newlines, parse_turns
 
@@ -20,6 +25,7 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 def _open(path: Path):
     import docx  # python-docx; imported here so the other readers work without it
 
+    check_office_package(path, "a Word document")
     try:
         return docx.Document(str(path))
     except Exception as error:  # python-docx raises zip, key, value and XML errors for broken files

@@ -15,6 +15,10 @@ Consecutive cues by the same speaker (also consecutive speaker-less cues) are me
 joined by a space; its timestamp is the start of its first cue, as written in the file. The document
 text has one line per turn, ``Speaker: speech`` (just ``speech`` without a speaker); turn spans cover
 the speech only.
+
+Lenient, but never silent: a cue whose timing line is malformed (it has ``-->`` but not two times) keeps its text,
+without a time; a cue that starts before the previous one ends, or ends before it starts, is kept in file order.
+Each is named, by line, in the document's warnings (and so in the import report).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from index.types import ParsedDocument, Turn
 from index.ingest.readers.text import decode_bytes, find_labels, normalize_newlines, read_bytes
 
 _TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?"
-_TIMING = re.compile(rf"\s*(?P<start>{_TIME})\s*-->\s*{_TIME}")
+_TIMING = re.compile(rf"\s*(?P<start>{_TIME})\s*-->\s*(?P<end>{_TIME})")
 _SKIP_BLOCK = re.compile(r"(?:WEBVTT|NOTE|STYLE|REGION)(?:\s|$)")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?(?:\s+(?P<name>[^>]*))?>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
@@ -38,7 +42,7 @@ _TAG = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 @dataclass
 class _Part:
     speaker: str | None
-    timestamp: str
+    timestamp: str | None
     text: str
 
 
@@ -46,7 +50,7 @@ def _clean(text: str) -> str:
     return " ".join(html.unescape(_TAG.sub("", text)).split())
 
 
-def _cue_parts(payload: str, timestamp: str) -> list[_Part]:
+def _cue_parts(payload: str, timestamp: str | None) -> list[_Part]:
     """Split one cue's text at its voice tags into (speaker, text) parts, cleaned."""
     parts, speaker, pos = [], None, 0
     for m in _VOICE.finditer(payload):
@@ -56,17 +60,66 @@ def _cue_parts(payload: str, timestamp: str) -> list[_Part]:
     return [p for p in parts if p.text]
 
 
-def _cues(text: str) -> list[tuple[str, str]]:
-    """``(start time, payload)`` of each cue, in file order."""
-    cues: list[tuple[str, str]] = []
-    for block in re.split(r"\n\s*\n", text.strip()):
-        lines = block.split("\n")
+def _blocks(text: str) -> list[tuple[int, list[str]]]:
+    """Blank-line separated blocks of lines, each with the line number (from 1) it starts on."""
+    blocks: list[tuple[int, list[str]]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        if blocks and blocks[-1][0] + len(blocks[-1][1]) == number:
+            blocks[-1][1].append(line)
+        else:
+            blocks.append((number, [line]))
+    return blocks
+
+
+def _seconds(time: str) -> float:
+    seconds = 0.0
+    for part in time.replace(",", ".").split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def _cues(text: str) -> tuple[list[tuple[str | None, str]], list[str]]:
+    """``(start time, payload)`` of each cue, in file order, and what was odd about them."""
+    cues: list[tuple[str | None, str]] = []
+    broken, overlapping, backwards = [], [], []
+    previous_end = None
+    for first_line, lines in _blocks(text):
         timing = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
+        arrow = next((i for i, line in enumerate(lines) if "-->" in line), None)
         if timing is not None:
-            cues.append((_TIMING.match(lines[timing])["start"], "\n".join(lines[timing + 1:])))
-        elif not _SKIP_BLOCK.match(lines[0]) and cues and not block.strip().isdigit():
-            cues[-1] = (cues[-1][0], cues[-1][1] + "\n" + block)
-    return cues
+            match = _TIMING.match(lines[timing])
+            start, end = _seconds(match["start"]), _seconds(match["end"])
+            if previous_end is not None and start < previous_end:
+                overlapping.append(first_line + timing)
+            if end < start:
+                backwards.append(first_line + timing)
+            previous_end = max(end, previous_end or 0.0)
+            cues.append((match["start"], "\n".join(lines[timing + 1:])))
+        elif arrow is not None and not _SKIP_BLOCK.match(lines[0]):
+            broken.append(f"{first_line + arrow} ({lines[arrow].strip()[:40]!r})")
+            cues.append((None, "\n".join(lines[arrow + 1:])))
+        elif not _SKIP_BLOCK.match(lines[0]) and cues and not "\n".join(lines).strip().isdigit():
+            cues[-1] = (cues[-1][0], cues[-1][1] + "\n" + "\n".join(lines))
+    return cues, _cue_warnings(broken, overlapping, backwards)
+
+
+def _cue_warnings(broken: list[str], overlapping: list[int], backwards: list[int]) -> list[str]:
+    def lines(found: list) -> str:
+        shown = ", ".join(map(str, found[:5])) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+        return f"line{'s' if len(found) > 1 else ''} {shown}"
+
+    warnings = []
+    if broken:
+        warnings.append(f"{len(broken)} cue(s) with a malformed timing line, kept without a time: {lines(broken)}; "
+                        "a timing line reads like '00:01:02.000 --> 00:01:05.000'")
+    if overlapping:
+        warnings.append(f"{len(overlapping)} cue(s) start before the previous cue ends, kept in file order: "
+                        f"{lines(overlapping)}")
+    if backwards:
+        warnings.append(f"{len(backwards)} cue(s) end before they start, kept in file order: {lines(backwards)}")
+    return warnings
 
 
 def _label_unvoiced(parts: list[_Part]) -> None:
@@ -80,7 +133,8 @@ def _label_unvoiced(parts: list[_Part]) -> None:
 def read_subtitles(path: Path, *, name: str | None = None) -> list[ParsedDocument]:
     """Read a .vtt or .srt file into one :class:`ParsedDocument` with merged speaker turns."""
     raw, encoding = decode_bytes(read_bytes(path), str(path))
-    parts = [p for start, payload in _cues(normalize_newlines(raw)) for p in _cue_parts(payload, start)]
+    cues, warnings = _cues(normalize_newlines(raw))
+    parts = [p for start, payload in cues for p in _cue_parts(payload, start)]
     _label_unvoiced(parts)
     merged: list[_Part] = []
     for part in parts:
@@ -100,4 +154,5 @@ def read_subtitles(path: Path, *, name: str | None = None) -> list[ParsedDocumen
         start = len(text) + len(prefix)
         text += prefix + part.text
         turns.append(Turn(start, len(text), speaker=part.speaker, timestamp=part.timestamp))
-    return [ParsedDocument(name=name or path.stem, source=str(path), text=text, turns=turns, encoding=encoding)]
+    return [ParsedDocument(name=name or path.stem, source=str(path), text=text, turns=turns, encoding=encoding,
+                           warnings=warnings)]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import InputFileError
+from index.ingest.archives import check_office_package
 from index.types import ParsedDocument, Turn
 from index.ingest.readers.text import decode_bytes, normalize_newlines, read_bytes
 
@@ -57,6 +58,7 @@ def _load_csv(path: Path):
 def _load_xlsx(path: Path):
     import pandas as pd
 
+    check_office_package(path, "an Excel workbook")
     try:
         frame = pd.read_excel(path, sheet_name=0, dtype=str, engine="openpyxl",
                               keep_default_na=False, na_values=[""])
