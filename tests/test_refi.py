@@ -25,6 +25,7 @@ from index.exchange.refi_reader import read_qdpx
 from index.ingest.archives import Limits, unsafe_member_name
 from index.types import Code, Segment
 from tests.conftest import snapshot
+from tests.refi_files import CODES, G, TEXT, USERS, at, qdpx, selection, small_project_xml
 from tests.shared_data import require_shared
 
 
@@ -58,45 +59,6 @@ def codebook(project):
 def qde_of(path: Path) -> bytes:
     with zipfile.ZipFile(path) as archive:
         return archive.read("project.qde")
-
-
-# -- hand-made files ---------------------------------------------------------------------------------------------
-def G(n: int) -> str:
-    return f"00000000-0000-4000-8000-{n:012d}"
-
-
-NS = 'xmlns="urn:QDA-XML:project:1.0"'
-USERS = f'<Users><User guid="{G(1)}" name="ana"/><User guid="{G(2)}" name="ben"/></Users>'
-CODES = (f'<CodeBook><Codes><Code guid="{G(10)}" name="Access" isCodable="true"><Description>Getting care</Description>'
-         f'<Code guid="{G(11)}" name="Waiting" isCodable="true"/></Code>'
-         f'<Code guid="{G(12)}" name="Respect" isCodable="true"/></Codes></CodeBook>')
-TEXT = "Interviewer: How was the clinic?\nP1: The wait was far too long.\nInterviewer: And the staff?\nP1: They were kind.\n"
-
-
-def qdpx(path: Path, project_xml: str | bytes, members: dict[str, bytes | str] | None = None) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("project.qde", project_xml)
-        for name, data in (members or {}).items():
-            archive.writestr(name, data)
-    return path
-
-
-def selection(n: int, start: int, end: int, *codings: tuple[int, int | None]) -> str:
-    inner = "".join(f'<Coding guid="{G(500 + n * 10 + k)}"' + (f' creatingUser="{G(user)}"' if user else "")
-                    + f'><CodeRef targetGUID="{G(code)}"/></Coding>' for k, (code, user) in enumerate(codings))
-    return f'<PlainTextSelection guid="{G(400 + n)}" startPosition="{start}" endPosition="{end}">{inner}</PlainTextSelection>'
-
-
-def small_project_xml(selections: str = "", extra_sources: str = "", sections: str = "", source_attrs: str = "",
-                      users: str = USERS) -> str:
-    return (f'<?xml version="1.0" encoding="UTF-8"?><Project {NS} name="small" origin="test">{users}{CODES}{sections}'
-            f'<Sources><TextSource guid="{G(100)}" name="clinic" plainTextPath="internal://{G(100)}.txt"{source_attrs}>'
-            f'{selections}</TextSource>{extra_sources}</Sources></Project>')
-
-
-def at(text: str, quote: str) -> tuple[int, int]:
-    start = text.index(quote)
-    return start, start + len(quote)
 
 
 # -- the real files ----------------------------------------------------------------------------------------------
@@ -378,98 +340,6 @@ def test_a_source_named_like_a_document_with_other_text_is_refused(project, tmp_
     with pytest.raises(InputFileError, match="already has a document named 'clinic'"):
         project.import_documents([tmp_path / "in.qdpx"])
     assert snapshot(project) == before
-
-
-# -- hostile and broken files ------------------------------------------------------------------------------------
-XXE = ('<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
-       f'<Project {NS} name="&secret;"/>')
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY lol "lol">'
-          + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
-          + f']><Project {NS} name="&lol9;"/>')
-
-
-def _zip_with(tmp_path, name: str, data: bytes = b"x") -> Path:
-    path = tmp_path / "evil.qdpx"
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("project.qde", small_project_xml())
-        info = zipfile.ZipInfo(name)  # keeps the name as given
-        info.compress_type = zipfile.ZIP_DEFLATED
-        archive.writestr(info, data)
-    return path
-
-
-@pytest.fixture
-def populated(project, refi):
-    """A project with a codebook, documents and codings, so 'unchanged' means something."""
-    project.import_documents([refi / "demo.qdpx"])
-    return project
-
-
-@pytest.mark.parametrize("make, message", [
-    (lambda t, r: qdpx(t / "x.qdpx", XXE), "external entity 'secret'.*XXE"),
-    (lambda t, r: qdpx(t / "x.qdpx", LAUGHS), "declares an entity 'lol'.*billion laughs"),
-    (lambda t, r: _zip_with(t, "../../outside.txt"), "climbs out of the archive"),
-    (lambda t, r: _zip_with(t, "/etc/cron.d/evil"), "is an absolute path"),
-    (lambda t, r: _zip_with(t, "C:\\Windows\\evil.txt"), "is an absolute path"),
-    (lambda t, r: _zip_with(t, "sources/zeros.txt", bytes(3 * 2**20)), "like a zip bomb"),
-    (lambda t, r: write(t / "x.qdpx", (r / "demo.qdpx").read_bytes()[:20000]), "truncated or damaged"),
-    (lambda t, r: write(t / "x.qdpx", b"Speaker 1: hello\n"), "a .qdpx is a zip archive and this file is not"),
-    (lambda t, r: write(t / "x.qdpx", read_member(r / "demo.qdpx", "project.qde")), "XML file, not a .qdpx"),
-    (lambda t, r: qdpx(t / "x.qdpx", "<Project"), "not well-formed XML"),
-    (lambda t, r: qdpx(t / "x.qdpx", small_project_xml(selection(1, 0, "x", (11, 1))),
-                       {f"sources/{G(100)}.txt": TEXT}), "endPosition='x'"),
-    (lambda t, r: write(t / "x.qdpx", b""), "empty"),
-])
-def test_hostile_or_broken_files_are_refused_and_change_nothing(populated, refi, tmp_path, make, message):
-    before = snapshot(populated)
-    path = make(tmp_path, refi)
-    with pytest.raises(InputFileError, match=message) as caught:
-        populated.import_documents([path])
-    assert str(path) in str(caught.value) and "How to fix" in str(caught.value)
-    assert snapshot(populated) == before
-
-
-def write(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
-def test_size_limit_is_configurable_and_refuses_before_reading(populated, refi, monkeypatch, tmp_path):
-    before = snapshot(populated)
-    monkeypatch.setenv("CODESEED_MAX_QDPX_BYTES", "100000")
-    with pytest.raises(InputFileError, match="unpacks to more than 100,000 bytes"):
-        populated.import_documents([refi / "demo.qdpx"])
-    with pytest.raises(InputFileError, match="unpacks to more than 1,000 bytes"):
-        read_qdpx(refi / "demo.qdpx", limits=Limits(max_bytes=1000))
-    assert snapshot(populated) == before
-
-
-def test_codebook_xxe_is_refused_too(populated, tmp_path):
-    before = snapshot(populated)
-    (tmp_path / "cb.qdc").write_text(XXE.replace("Project", "CodeBook"), encoding="utf-8")
-    with pytest.raises(InputFileError, match="XXE"):
-        populated.import_codebook(tmp_path / "cb.qdc")
-    assert snapshot(populated) == before
-
-
-def test_a_failure_while_storing_rolls_everything_back(populated, refi, tmp_path, monkeypatch):
-    before = snapshot(populated)
-    qdpx(tmp_path / "in.qdpx", small_project_xml(selection(1, *at(TEXT, "They were kind."), (12, 1))),
-         {f"sources/{G(100)}.txt": TEXT})
-
-    def fail(*args, **kwargs):
-        raise InputFileError("disk full (simulated)")
-
-    monkeypatch.setattr(populated.store, "add_span_codings", fail)
-    with pytest.raises(InputFileError, match="simulated"):
-        populated.import_documents([tmp_path / "in.qdpx"])
-    assert snapshot(populated) == before
-
-
-def test_member_name_rules():
-    assert unsafe_member_name("sources/a.txt") is None
-    assert unsafe_member_name("project.qde") is None
-    assert unsafe_member_name("a/../../b") and unsafe_member_name("\\\\server\\x") and unsafe_member_name("D:/x")
 
 
 # -- command line ------------------------------------------------------------------------------------------------
