@@ -117,9 +117,7 @@ class Project:
         if any(p.suffix.lower() == ".qdpx" for p in paths):
             return self._import_qdpx(paths, attributes)
         parsed: list[ParsedDocument] = []
-        for path in paths:
-            if not path.is_file():
-                raise InputFileError("file not found", file=str(path), fix="check the path and file name")
+        for path in paths:  # read_document says "not found" or "a folder, not a file"
             parsed.extend(read_document(path, table_options=table_options))
         attribute_table = parse_attributes(read_table(attributes)) if attributes else None
         report = ImportReport()
