@@ -1,14 +1,14 @@
 """REFI-QDA exchange: real NVivo and qc files import with the right counts, spans stay exact, exports validate
-against the QDA-XML schemas and round-trip, and hostile archives are refused with the project left untouched.
+against the QDA-XML schemas and round-trip, and the import rules hold on hand-made files.
 
 The real files and schemas live in ``shared/refi-qda`` beside the repository (``$CODESEED_SHARED`` overrides);
-they are other programs' files and are never copied into codeseed.
+they are other programs' files and are never copied into codeseed, so only the tests that use them (the ``refi``
+and ``schemas`` fixtures) need shared/. Hostile and broken files: ``test_refi_hostile.py``.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -21,11 +21,9 @@ from index.project import Project
 from index.exchange.refi_export import export_csv, export_refi, project_model
 from index.exchange.refi_import import covered_segments, import_refi
 from index.exchange.refi_model import PENDING_CODER, describe, guid_for, slug, undescribe
-from index.exchange.refi_reader import read_qdpx
-from index.ingest.archives import Limits, unsafe_member_name
 from index.types import Code, Segment
 from tests.conftest import snapshot
-from tests.refi_files import CODES, G, TEXT, USERS, at, qdpx, selection, small_project_xml
+from tests.refi_files import CODES, G, TEXT, at, qdpx, selection, small_project_xml
 from tests.shared_data import require_shared
 
 

@@ -6,6 +6,8 @@
 ``codings.py``     codings files → (segment, code, coder): **where a coding's segment and code are matched**
 ``attributes.py``  participant/document attribute tables, and the attributes a segment is known by
 ``tables.py``      CSV/XLSX reading shared by the above (encoding detection, header checks)
+``archives.py``    zip packages and XML from elsewhere (.qdpx, .docx, .xlsx) read safely: member checks, size
+                   limits, no entities (XXE, billion laughs); used by the readers and by ``index.exchange``
 
 Pure functions of their input; :class:`index.project.Project` stores what they return.
 """
