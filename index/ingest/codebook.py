@@ -95,7 +95,7 @@ def _check_yaml_events(events, file: str) -> None:
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise InputFileError(
                 f"line {line}: YAML anchors and aliases ('&name', '*name') are not accepted in a codebook",
-                file=file, row=None, field="children",
+                file=file,
                 fix="write each code out in full instead of referring to another with '*'; aliases can make a "
                     "small file expand to gigabytes, so codeseed refuses them")
         if isinstance(event, yaml.CollectionStartEvent):
