@@ -265,9 +265,10 @@ class Project:
         with self.store.transaction():
             added = self.store.add_codings((s, c, who, "human") for s, c, who in match.rows)
         already = len(match.rows) - added
-        kept = [f"{path}: {already} of the file's codings were already in the project; kept as they were"] if already else []
+        kept = [f"{path}: {already} of the file's codings were already in the project; kept as they were"]
         return ImportReport(codings=added, codings_skipped=[str(p) for p in match.problems],
-                            coders=sorted({who for _, _, who in match.rows}), warnings=match.warnings + kept)
+                            coders=sorted({who for _, _, who in match.rows}),
+                            warnings=match.warnings + (kept if already else []))
 
     # -- embeddings and index --------------------------------------------------------------------
     @property

@@ -259,7 +259,8 @@ QDPX = [
          ["no project.qde"]),
     _qdpx_case("qdpx selection with a bad position", small_project_xml(selection(1, 0, "x", (11, 1))),
                ["field 'endPosition'", "not a whole number"], SOURCE),
-    _qdpx_case("qdpx code tree thousands deep", f'<Project {NS} name="d"><CodeBook>{deep_codes(3000)}</CodeBook></Project>',
+    _qdpx_case("qdpx code tree thousands deep",
+               f'<Project {NS} name="d"><CodeBook>{deep_codes(3000)}</CodeBook></Project>',
                ["more than 100 levels deep"]),
     Case("qdpx member with an absolute name", with_files(lambda d: [str(_zip(d / "x.qdpx", {
         "project.qde": small_project_xml(), "/etc/cron.d/evil": "x"}))]), ["is an absolute path"]),

@@ -190,7 +190,7 @@ def check_office_package(path: Path, what: str, limits: Limits | None = None) ->
                         f"the XML declares {found}; refused: Office files never carry one, and a DOCTYPE is where "
                         "entity attacks (XXE, billion laughs) begin")
                     raise InputFileError(f"part {name}: {problem}", file=str(path),
-                                         fix=f"{what} never declares a DOCTYPE or entities: open the file in its program and "
-                                             "save it again, and check where it came from")
+                                         fix=f"{what} never declares a DOCTYPE or entities: open the file in its "
+                                             "program and save it again, and check where it came from")
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError):
         return  # not a zip at all: the format's own reader says what it is instead
