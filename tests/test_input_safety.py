@@ -190,3 +190,15 @@ def test_the_cli_names_selections_past_the_end_unknown_codes_and_another_namespa
            f"(clinic {start}-{len(TEXT) + 40})" in out
     assert "1 codings naming a code that is not in the file's codebook" in out
     assert "warning: the XML has the namespace 'urn:example:other'" in err
+
+
+def test_text_before_the_first_cue_and_table_rows_without_text_are_named(tmp_path):
+    vtt = tmp_path / "call.vtt"
+    vtt.write_text("WEBVTT\n\nKind: captions\n\n00:00:01.000 --> 00:00:02.000\nHello.\n", encoding="utf-8")
+    document = read_document(vtt)[0]
+    assert document.text == "Hello." and document.warnings == [
+        "text before the first cue, not part of any cue, skipped: line 3"]
+    table = tmp_path / "rows.csv"
+    table.write_text("text,speaker\nhello,P1\n,P2\n\nbye,P1\n", encoding="utf-8")
+    document = read_document(table)[0]
+    assert document.text == "hello\n\nbye" and document.warnings == ["1 row(s) with an empty 'text' cell skipped: row(s) 3"]

@@ -17,7 +17,8 @@ text has one line per turn, ``Speaker: speech`` (just ``speech`` without a speak
 the speech only.
 
 Lenient, but never silent: a cue whose timing line is malformed (it has ``-->`` but not two times) keeps its text,
-without a time; a cue that starts before the previous one ends, or ends before it starts, is kept in file order.
+without a time; a cue that starts before the previous one ends, or ends before it starts, is kept in file order;
+text before the first cue (other than the header) is skipped.
 Each is named, by line, in the document's warnings (and so in the import report).
 """
 
@@ -83,7 +84,7 @@ def _seconds(time: str) -> float:
 def _cues(text: str) -> tuple[list[tuple[str | None, str]], list[str]]:
     """``(start time, payload)`` of each cue, in file order, and what was odd about them."""
     cues: list[tuple[str | None, str]] = []
-    broken, overlapping, backwards = [], [], []
+    broken, overlapping, backwards, outside = [], [], [], []
     previous_end = None
     for first_line, lines in _blocks(text):
         timing = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
@@ -100,12 +101,15 @@ def _cues(text: str) -> tuple[list[tuple[str | None, str]], list[str]]:
         elif arrow is not None and not _SKIP_BLOCK.match(lines[0]):
             broken.append(f"{first_line + arrow} ({lines[arrow].strip()[:40]!r})")
             cues.append((None, "\n".join(lines[arrow + 1:])))
-        elif not _SKIP_BLOCK.match(lines[0]) and cues and not "\n".join(lines).strip().isdigit():
-            cues[-1] = (cues[-1][0], cues[-1][1] + "\n" + "\n".join(lines))
-    return cues, _cue_warnings(broken, overlapping, backwards)
+        elif not _SKIP_BLOCK.match(lines[0]) and not "\n".join(lines).strip().isdigit():
+            if cues:
+                cues[-1] = (cues[-1][0], cues[-1][1] + "\n" + "\n".join(lines))
+            else:
+                outside.append(first_line)
+    return cues, _cue_warnings(broken, overlapping, backwards, outside)
 
 
-def _cue_warnings(broken: list[str], overlapping: list[int], backwards: list[int]) -> list[str]:
+def _cue_warnings(broken: list[str], overlapping: list[int], backwards: list[int], outside: list[int]) -> list[str]:
     def lines(found: list) -> str:
         shown = ", ".join(map(str, found[:5])) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
         return f"line{'s' if len(found) > 1 else ''} {shown}"
@@ -119,6 +123,8 @@ def _cue_warnings(broken: list[str], overlapping: list[int], backwards: list[int
                         f"{lines(overlapping)}")
     if backwards:
         warnings.append(f"{len(backwards)} cue(s) end before they start, kept in file order: {lines(backwards)}")
+    if outside:
+        warnings.append(f"text before the first cue, not part of any cue, skipped: {lines(outside)}")
     return warnings
 
 

@@ -1,7 +1,8 @@
 """Ready-made segments in a .csv or .xlsx table: one row, one turn.
 
 * The text column (``TableOptions.text_column``, default ``"text"``) is required; column names are
-  matched exactly, else case-insensitively. Rows with an empty text cell are skipped silently.
+  matched exactly, else case-insensitively. Rows with an empty text cell are skipped; those with other cells
+  filled in are named in a warning.
 * With a document column, rows are grouped into documents by its value (in order of first
   appearance; a row with text but no document name is an error). Without one, all rows form a single
   document named after the file (or the ``name`` argument).
@@ -105,11 +106,14 @@ def read_table(path: Path, *, name: str | None = None, options: TableOptions | N
 
     documents: dict[str, list[tuple[str, str | None, dict[str, str]]]] = {}
     seen_ids: dict[str, int] = {}
+    no_text: list[int] = []  # rows with other cells filled but no text: skipped, and said
     for index, values in enumerate(frame.itertuples(index=False, name=None)):
         row_number = index + 2  # the header is row 1, as a spreadsheet shows it
         cells = dict(zip(columns, map(_cell, values)))
         text = cells[text_col]
         if text is None:
+            if any(value is not None for value in cells.values()):
+                no_text.append(row_number)
             continue
         document = cells[doc_col] if doc_col else (name or path.stem)
         if document is None:
@@ -131,7 +135,11 @@ def read_table(path: Path, *, name: str | None = None, options: TableOptions | N
     if not documents:
         raise InputFileError(f"no row has text in column '{text_col}'", file=str(path), field=text_col,
                              fix="check that the text column is the one holding the segments")
-    return [_document(doc_name, rows, path, encoding) for doc_name, rows in documents.items()]
+    parsed = [_document(doc_name, rows, path, encoding) for doc_name, rows in documents.items()]
+    if no_text:
+        shown = ", ".join(map(str, no_text[:10])) + (f" and {len(no_text) - 10} more" if len(no_text) > 10 else "")
+        parsed[0].warnings.append(f"{len(no_text)} row(s) with an empty '{text_col}' cell skipped: row(s) {shown}")
+    return parsed
 
 
 def _document(name: str, rows, path: Path, encoding: str | None) -> ParsedDocument:
