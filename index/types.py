@@ -1,4 +1,5 @@
-"""Plain data types shared by the readers, segmentation, the store and the suggester.
+"""Plain data types shared by the readers, segmentation, the store and the suggester, and the one rule for
+coder names (:func:`coder_name`).
 
 Offsets are character offsets into ``Document.text`` (Python ``str`` indices), end-exclusive, so that
 ``document.text[segment.start:segment.end] == segment.text`` always holds.
@@ -8,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from index.errors import CodeseedError
+
+MAX_CODER_NAME = 80
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,18 @@ class Segment:
     is_interviewer: bool
     timestamp: str | None = None
     attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def coder_name(value: Any, *, required: bool = False, missing: str = "a coder name is needed",
+               fix: str = "give your coder name (--coder NAME)") -> str | None:
+    """The one rule for a coder's name, wherever it comes from (the app's Coder box, ``--coder``, a codings
+    file's coder column, a REFI-QDA user, a decision): runs of white space become one space and the ends are
+    trimmed; at most :data:`MAX_CODER_NAME` characters. An empty name is ``None``, or, when ``required``, an
+    error saying ``missing`` and where to give one (``fix``)."""
+    text = "" if value is None else " ".join(str(value).split())
+    if len(text) > MAX_CODER_NAME:
+        raise CodeseedError(f"a coder name has at most {MAX_CODER_NAME} characters, not {len(text)}",
+                            field="coder", fix="use a shorter name: initials or a first name are enough")
+    if not text and required:
+        raise CodeseedError(missing, field="coder", fix=fix)
+    return text or None
