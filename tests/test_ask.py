@@ -11,7 +11,10 @@ import pytest
 from conftest import _shared_home
 
 from suggest.ask.answer import ask, check_citations, format_result
-from suggest.ask.query import Vocabulary, build_vocabulary, parse_question, relate_codes, stem, terms
+from suggest.ask.query import parse_question
+from suggest.ask.related_codes import relate_codes
+from suggest.ask.understanding import Vocabulary, build_vocabulary
+from suggest.ask.words import stem, terms
 from index.demo import build_demo, sample_dir
 from index.errors import CodeseedError, ProjectError
 from index.project import Project

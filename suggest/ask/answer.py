@@ -23,7 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from suggest.ask.query import Understanding, parse_question, relate_codes
+from suggest.ask.query import parse_question
+from suggest.ask.related_codes import relate_codes
+from suggest.ask.understanding import Understanding
 from index.errors import CodeseedError
 from suggest.ask.retrieval import code_similarities, codes_of, corpus_for, search
 

@@ -1,8 +1,9 @@
-"""Understanding an Ask question without an LLM: metadata filters, related codes, and the topic left over.
+"""Understanding an Ask question without an LLM: where a question becomes metadata filters, code ids and the topic.
 
-"show quotes about stigma in generic services" becomes ``setting = generic``, topic ``stigma`` and the
-related code 2.3. Pure functions over the question and a :class:`Vocabulary` of the attribute values
-that exist in the project, so every rule is testable with a hand-built vocabulary and no model.
+"show quotes about stigma in generic services" becomes ``setting = generic`` and topic ``stigma`` (the
+related code 2.3 is added by :mod:`suggest.ask.related_codes`). Pure functions over the question and a
+:class:`~suggest.ask.understanding.Vocabulary` of the attribute values that exist in the project, so every rule is
+testable with a hand-built vocabulary and no model.
 
 Why rules and not an LLM: the answer must be explainable ("setting = generic · topic: stigma"), the
 same every time, instant, and work offline. A filter only ever names values that exist in the data.
@@ -38,167 +39,16 @@ Values written F/M in the data count as female/male. The lists live in :mod:`sug
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 
-from suggest.ask.words import (
-    _CODE_WORDS,
-    _GENDER_KEYS,
-    _SAID,
-    _TOKEN,
-    ASK_WORDS,
-    GENDER_CANONICAL,
-    GENERIC_PEOPLE,
-    PERSON_CUES,
-    PLACE_CUES,
-    QUESTION_SYNONYMS,
-    SCOPE_NOUNS,
-    STOPWORDS,
-    TOPIC_CUES,
-    VALUE_SYNONYMS,
-    _is_person_word,
-    singular,
-    stem,
-    terms,
-    words,
-)
 from index.ingest.attributes import normalise_id
 from index.types import Code
-
-
-# -- the vocabulary of the project ------------------------------------------------------------------
-@dataclass(frozen=True)
-class Vocabulary:
-    """The attribute values that exist in a project: key → value → how many segments carry it.
-
-    ``scopes`` says what each key describes ("participant", "document" or "segment"), for messages;
-    ``participants`` are the participant ids, which a question may name ("what did P12 say").
-    """
-
-    values: Mapping[str, Mapping[str, int]]
-    scopes: Mapping[str, str] = field(default_factory=dict)
-    participants: tuple[str, ...] = ()
-
-    def scope(self, key: str) -> str:
-        return self.scopes.get(key, "segment")
-
-
-def build_vocabulary(rows: Iterable[Mapping[str, object]], scopes: Mapping[str, str] | None = None,
-                     participants: Iterable[str] = ()) -> Vocabulary:
-    """Count the attribute values of each segment's effective attributes (``rows``, one per segment)."""
-    values: dict[str, dict[str, int]] = {}
-    for row in rows:
-        for key, value in row.items():
-            if key in ("participant", "participant_id", "id") or value in (None, ""):
-                continue
-            values.setdefault(key, {})
-            text = str(value)
-            values[key][text] = values[key].get(text, 0) + 1
-    return Vocabulary(values=values, scopes=dict(scopes or {}), participants=tuple(sorted(set(participants))))
-
-
-# -- what was understood ----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Filter:
-    """A hard filter: the segment's attribute ``key`` must be one of ``values`` (values as in the data)."""
-
-    key: str
-    values: frozenset[str]
-    label: str  # as shown: "setting = generic", "role contains 'nurse'"
-    phrase: str  # the words of the question it came from
-
-    def matches(self, attributes: Mapping[str, object]) -> bool:
-        value = attributes.get(self.key)
-        return value is not None and str(value) in self.values
-
-
-@dataclass(frozen=True)
-class Unmatched:
-    """A filter term that matches no value in the project: reported, and the answer is empty."""
-
-    phrase: str
-    key: str | None
-    message: str  # "no participant has role 'surgeon'"
-    fix: str  # what does exist
-
-
-@dataclass(frozen=True)
-class RelatedCode:
-    id: str
-    name: str
-    score: float  # 0..1: how strongly the question names or describes the code
-    why: str  # "named by id", "its name mentions 'stigma'", "similar to the question (0.52)"
-
-
-@dataclass(frozen=True)
-class Understanding:
-    question: str
-    filters: tuple[Filter, ...] = ()
-    unmatched: tuple[Unmatched, ...] = ()
-    topic: str = ""  # the question minus ask words and filter phrases, as written
-    topic_terms: tuple[str, ...] = ()  # stems of the topic's content words
-    codes: tuple[RelatedCode, ...] = ()
-    mentioned_codes: tuple[str, ...] = ()  # code ids named in the question
-    code_words: tuple[str, ...] = ()  # stems of words that can only name codes (kept out of the topic)
-
-    def summary(self) -> str:
-        """One line a researcher can check: "setting = generic · topic: stigma · related codes: 2.3 ..."."""
-        parts = [f.label for f in self.filters]
-        parts += [u.message for u in self.unmatched]
-        parts.append(f"topic: {self.topic}" if self.topic else "no topic (quotes in document order)")
-        if self.codes:
-            parts.append("related codes: " + "; ".join(f"{c.id} {c.name}" for c in self.codes))
-        return " · ".join(parts)
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "summary": self.summary(),
-            "filters": [{"key": f.key, "values": sorted(f.values), "label": f.label, "phrase": f.phrase}
-                        for f in self.filters],
-            "unmatched": [{"phrase": u.phrase, "key": u.key, "message": u.message, "fix": u.fix}
-                          for u in self.unmatched],
-            "topic": self.topic,
-            "topic_terms": list(self.topic_terms),
-            "related_codes": [{"id": c.id, "name": c.name, "score": round(c.score, 3), "why": c.why}
-                              for c in self.codes],
-        }
-
-
-# -- parsing ----------------------------------------------------------------------------------------
-@dataclass
-class _Token:
-    text: str  # as written
-    word: str  # lower-cased, possessive removed
-    stem: str
-    start: int
-    end: int
-    possessive: bool
-    clause: str = "none"  # "topic", "person", "place" or "none": the kind of the last cue before it
-    used: bool = False  # consumed by a filter, a cue, a code id or an ask word
-
-
-def _tokenise(question: str) -> list[_Token]:
-    tokens = []
-    for m in _TOKEN.finditer(question):
-        raw = m.group(0).replace("’", "'")
-        lower = raw.lower()
-        possessive = lower.endswith("'s") or (lower.endswith("'") and lower[:-1].endswith("s"))
-        word = lower.removesuffix("'s").rstrip("'") if possessive else lower
-        tokens.append(_Token(m.group(0), word, stem(word), m.start(), m.end(), possessive))
-    kind = "none"
-    for i, t in enumerate(tokens):
-        if t.word in TOPIC_CUES:
-            kind = "topic"
-        elif t.word == "by" and i > 0 and tokens[i - 1].word not in ASK_WORDS | _SAID:
-            pass  # "judged by the nurses" is about being judged; "quotes by nurses", "said by nurses" are not
-        elif t.word in PERSON_CUES:
-            kind = "person"
-        elif t.word in PLACE_CUES:
-            kind = "place"
-        t.clause = kind
-    return tokens
+from suggest.ask.clauses import Token, join_tokens, tokenise
+from suggest.ask.understanding import Filter, Understanding, Unmatched, Vocabulary
+from suggest.ask.words import (ASK_WORDS, CODE_WORDS, GENDER_CANONICAL, GENDER_KEYS, GENERIC_PEOPLE, PERSON_CUES,
+                               PLACE_CUES, QUESTION_SYNONYMS, SCOPE_NOUNS, STOPWORDS, VALUE_SYNONYMS, is_person_word,
+                               singular, stem, words)
 
 
 def _value_stems(value: str) -> tuple[str, ...]:
@@ -224,7 +74,7 @@ class _Parser:
         self.question = question
         self.vocab = vocabulary
         self.codes = list(codes)
-        self.tokens = _tokenise(question)
+        self.tokens = tokenise(question)
         self.filters: dict[str, list[tuple[frozenset[str], str, str]]] = {}  # key -> [(values, label, phrase)]
         self.unmatched: list[Unmatched] = []
         self.mentioned: list[str] = []
@@ -240,13 +90,13 @@ class _Parser:
         self.short.sort(key=lambda item: -len(item[0]))
 
     # ---- helpers
-    def _add(self, key: str, values: Iterable[str], label: str, tokens: list[_Token]) -> None:
+    def _add(self, key: str, values: Iterable[str], label: str, tokens: list[Token]) -> None:
         for t in tokens:
             t.used = True
         phrase = self.question[tokens[0].start:tokens[-1].end] if tokens else ""
         self.filters.setdefault(key, []).append((frozenset(values), label, phrase))
 
-    def _report(self, phrase: str, key: str | None, shown: str, tokens: list[_Token]) -> None:
+    def _report(self, phrase: str, key: str | None, shown: str, tokens: list[Token]) -> None:
         for t in tokens:
             t.used = True
         if key is None and shown in GENDER_CANONICAL:
@@ -298,7 +148,7 @@ class _Parser:
         return None
 
     def _gender_key(self) -> str | None:
-        return next((k for k in self.vocab.values if k.lower() in _GENDER_KEYS), None)
+        return next((k for k in self.vocab.values if k.lower() in GENDER_KEYS), None)
 
     # ---- passes
     def explicit(self) -> None:
@@ -342,7 +192,7 @@ class _Parser:
         for i, t in enumerate(self.tokens):
             if t.used or t.text not in ids:
                 continue
-            after_code_word = i > 0 and self.tokens[i - 1].word in _CODE_WORDS
+            after_code_word = i > 0 and self.tokens[i - 1].word in CODE_WORDS
             if after_code_word or any(ch.isdigit() for ch in t.text):
                 t.used = True
                 if after_code_word:
@@ -374,7 +224,7 @@ class _Parser:
             n, key, values, label = found
             span = self.tokens[i:i + n]
             scope = self._scope_follows(i + n - 1)
-            is_gender = key.lower() in _GENDER_KEYS or all(_canonical_value(v) in GENDER_CANONICAL for v in values)
+            is_gender = key.lower() in GENDER_KEYS or all(_canonical_value(v) in GENDER_CANONICAL for v in values)
             allowed = t.clause == "person" or scope is not None or (is_gender and t.clause == "none")
             if not allowed:
                 i += 1
@@ -385,9 +235,9 @@ class _Parser:
             self._add(key, values, label, span)
             i += len(span)
 
-    def _with_cue(self, i: int) -> list[_Token]:
+    def _with_cue(self, i: int) -> list[Token]:
         """The cue word (and articles) just before token ``i``, consumed with the filter phrase."""
-        lead: list[_Token] = []
+        lead: list[Token] = []
         j = i - 1
         while j >= 0 and self.tokens[j].word in ("the", "a", "an", "our", "their", "all", "any"):
             lead.insert(0, self.tokens[j])
@@ -399,7 +249,7 @@ class _Parser:
     def people(self) -> None:
         """Person nouns in person clauses or with a possessive: free-text contains matches, or a report."""
         for j, t in enumerate(self.tokens):
-            if t.used or t.word in STOPWORDS or not _is_person_word(t.word):
+            if t.used or t.word in STOPWORDS or not is_person_word(t.word):
                 continue
             if not (t.clause == "person" or (t.possessive and t.clause != "topic")):
                 continue
@@ -436,11 +286,11 @@ class _Parser:
         # Cues left between topic words stay in the topic text ("waiting in the car park").
         topic_tokens = [t for t in self.tokens if not t.used and t.word not in ASK_WORDS]
         # Trim stopwords and cues at both ends: "about stigma in" -> "stigma".
-        while topic_tokens and (topic_tokens[0].word in STOPWORDS or topic_tokens[0].word in _CODE_WORDS):
+        while topic_tokens and (topic_tokens[0].word in STOPWORDS or topic_tokens[0].word in CODE_WORDS):
             topic_tokens.pop(0)
-        while topic_tokens and (topic_tokens[-1].word in STOPWORDS or topic_tokens[-1].word in _CODE_WORDS):
+        while topic_tokens and (topic_tokens[-1].word in STOPWORDS or topic_tokens[-1].word in CODE_WORDS):
             topic_tokens.pop()
-        topic = _join(self.question, topic_tokens)
+        topic = join_tokens(self.question, topic_tokens)
         topic_terms = tuple(t.stem for t in topic_tokens if t.word not in STOPWORDS)
         filters = []
         for key, entries in self.filters.items():
@@ -464,21 +314,6 @@ def _merge_labels(key: str, labels: list[str]) -> str:
     return " or ".join(parts)
 
 
-def _join(question: str, tokens: list[_Token]) -> str:
-    """The topic as written: consecutive tokens keep the text between them, gaps become one space."""
-    out, previous = "", None
-    for t in tokens:
-        if previous is None:
-            out = t.text
-        elif question[previous.end:t.start].strip(" ") in ("", "-", "/", "&", ",") and \
-                "\n" not in question[previous.end:t.start]:
-            out += question[previous.end:t.start] + t.text
-        else:
-            out += " " + t.text
-        previous = t
-    return " ".join(out.split())
-
-
 def _some_values(values: Mapping[str, int], limit: int = 8) -> str:
     ranked = sorted(values, key=lambda v: (-values[v], v.lower()))
     shown = ", ".join(ranked[:limit])
@@ -496,7 +331,7 @@ def _person_key(vocabulary: Vocabulary) -> str | None:
     named = [k for k in vocabulary.values if k.lower() in _ROLE_KEYS]
     if named:
         return named[0]
-    keys = [k for k in vocabulary.values if k.lower() not in _GENDER_KEYS and len(vocabulary.values[k]) >= 5]
+    keys = [k for k in vocabulary.values if k.lower() not in GENDER_KEYS and len(vocabulary.values[k]) >= 5]
     if not keys:
         return None
     return max(keys, key=lambda k: (vocabulary.scope(k) == "participant", len(vocabulary.values[k])))
@@ -512,69 +347,3 @@ def parse_question(question: str, vocabulary: Vocabulary, codes: Iterable[Code] 
     parser.values()
     parser.people()
     return parser.result()
-
-
-# -- related codes ----------------------------------------------------------------------------------
-NAME_WEIGHT, DESCRIPTION_WEIGHT = 1.0, 0.5
-RELATED_AT = 0.5  # combined score from which a code counts as related
-MAX_RELATED = 3
-# Cosine (MiniLM) of the topic to "name: description": below LOW nothing, at HIGH and above full weight.
-SIMILARITY_LOW, SIMILARITY_HIGH = 0.30, 0.60
-
-
-def relate_codes(understanding: Understanding, codes: Iterable[Code],
-                 similarity: Mapping[str, float] | None = None, *, limit: int = MAX_RELATED) -> Understanding:
-    """Add the codes the question names or describes: by id, by words of their name or description
-    (weighted by how rare the word is across the codebook), or by embedding ``similarity`` of the
-    topic to the code's name and description (computed by the caller)."""
-    codes = list(codes)
-    if not codes:
-        return understanding
-    topic = set(understanding.topic_terms)
-    texts = {c.id: (set(terms(c.name)), set(terms(c.description))) for c in codes}
-    df: dict[str, int] = {}
-    for name, description in texts.values():
-        for t in name | description:
-            df[t] = df.get(t, 0) + 1
-    top = math.log(1 + len(codes)) + 1
-
-    def weight(term: str) -> float:
-        return (math.log((1 + len(codes)) / (1 + df.get(term, 0))) + 1) / top
-
-    scored: list[RelatedCode] = []
-    for code in codes:
-        name, description = texts[code.id]
-        if code.id in understanding.mentioned_codes:
-            scored.append(RelatedCode(code.id, code.name, 1.0, "named by id"))
-            continue
-        best, why = 0.0, ""
-        if name and topic:
-            coverage = len(topic & name) / len(name)
-            if coverage > best and coverage >= 0.5:
-                best, why = coverage, "the question uses its name"
-        if topic:
-            # The share of the topic (weighted by how rare each word is in the codebook) the code's
-            # name, or less strongly its description, speaks of.
-            hits = {t: NAME_WEIGHT if t in name else DESCRIPTION_WEIGHT if t in description else 0.0 for t in topic}
-            share = sum(weight(t) * h for t, h in hits.items()) / sum(weight(t) for t in topic)
-            if share > best:
-                found = sorted((t for t in hits if hits[t]), key=lambda t: (-hits[t], t))
-                where = "name" if hits[found[0]] == NAME_WEIGHT else "description"
-                best, why = share, f"its {where} mentions " + ", ".join(
-                    f"'{_surface(t, code, 'name' if hits[t] == NAME_WEIGHT else 'description')}'" for t in found)
-        if similarity and code.id in similarity:
-            s = float(similarity[code.id])
-            scaled = min(1.0, max(0.0, (s - SIMILARITY_LOW) / (SIMILARITY_HIGH - SIMILARITY_LOW)))
-            if scaled > best:
-                best, why = scaled, f"similar in meaning to the question ({s:.2f})"
-        if best >= RELATED_AT:
-            scored.append(RelatedCode(code.id, code.name, best, why))
-    scored.sort(key=lambda c: (-c.score, c.id))
-    named = [c for c in scored if c.why == "named by id"]
-    rest = [c for c in scored if c.why != "named by id"][:max(0, limit - len(named))]
-    return replace(understanding, codes=tuple(named + rest))
-
-
-def _surface(term: str, code: Code, where: str) -> str:
-    text = code.name if where == "name" else code.description
-    return next((w for w in words(text) if stem(w) == term), term)

@@ -29,7 +29,7 @@ import numpy as np
 
 from index import VectorIndex, text_hash
 
-from suggest.ask.query import Filter, Understanding, Vocabulary, build_vocabulary
+from suggest.ask.understanding import Filter, Understanding, Vocabulary, build_vocabulary
 from suggest.ask.words import terms
 from index.errors import ProjectError
 from index.ingest.attributes import effective_attributes

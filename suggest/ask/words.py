@@ -81,11 +81,11 @@ VALUE_SYNONYMS: dict[str, str] = {
     **dict.fromkeys(["third sector", "third-sector", "voluntary", "voluntary sector"], "third sector"),
 }
 GENDER_CANONICAL = frozenset({"female", "male", "non-binary"})
-_GENDER_KEYS = ("gender", "sex")
-_SAID = frozenset({"said", "spoken", "written", "mentioned", "raised", "described", "expressed", "voiced", "told"})
-_CODE_WORDS = frozenset({"code", "coded", "codes", "theme", "themes", "subtheme", "subthemes", "category"})
+GENDER_KEYS = ("gender", "sex")
+SAID_WORDS = frozenset({"said", "spoken", "written", "mentioned", "raised", "described", "expressed", "voiced", "told"})
+CODE_WORDS = frozenset({"code", "coded", "codes", "theme", "themes", "subtheme", "subthemes", "category"})
 
-_TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+(?:[-'’][^\W_]+)*(?:['’](?![^\W_]))?")
+TOKEN = re.compile(r"\d+(?:\.\d+)+|[^\W_]+(?:[-'’][^\W_]+)*(?:['’](?![^\W_]))?")
 
 
 @lru_cache(maxsize=200_000)
@@ -151,7 +151,7 @@ def singular(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (hyphenated words and code ids like 2.3 stay whole)."""
-    return [t.lower().replace("’", "'") for t in _TOKEN.findall(text)]
+    return [t.lower().replace("’", "'") for t in TOKEN.findall(text)]
 
 
 def terms(text: str) -> list[str]:
@@ -159,7 +159,7 @@ def terms(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and w.strip("'") not in STOPWORDS]
 
 
-def _is_person_word(word: str) -> bool:
+def is_person_word(word: str) -> bool:
     w = singular(word)
     if w in GENERIC_PEOPLE or w in QUESTION_SYNONYMS:
         return True
