@@ -27,7 +27,7 @@ from suggest.ask.query import parse_question
 from suggest.ask.related_codes import relate_codes
 from suggest.ask.understanding import Understanding
 from index.errors import CodeseedError
-from suggest.ask.retrieval import code_similarities, codes_of, corpus_for, search
+from suggest.ask.retrieval import code_similarities, corpus_for, search
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ def ask(project: Any, question: str, k: int = 10, *, include_interviewer: bool =
                      corpus=corpus)
 
     names = {c.id: c.name for c in codes}
-    carried = codes_of(project.store.db, [h.segment.id for h in outcome.hits])
+    carried = project.store.coders_by_code(h.segment.id for h in outcome.hits)
     quotes = []
     for rank, hit in enumerate(outcome.hits, start=1):
         s = hit.segment

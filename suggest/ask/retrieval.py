@@ -19,9 +19,8 @@ the BM25 index lives in memory and is rebuilt in a second when a new process fir
 
 from __future__ import annotations
 
-import hashlib
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,25 +84,9 @@ _CODE_VECTORS: dict[tuple[str, str], np.ndarray] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def _fingerprint(project: Any) -> str:
-    """What the corpus depends on: the set of segment ids (and who speaks them), document attributes,
-    participant attributes. Summed in SQL so that checking costs a few milliseconds at 10,000 segments."""
-    db = project.store.db
-    digest = hashlib.sha256()
-    for sql in (
-        ("SELECT COUNT(*), TOTAL(id), MAX(id), TOTAL(id * id % 1000003), COUNT(participant),"
-         " TOTAL(length(participant)) FROM segments"),
-        ("SELECT group_concat(id || ':' || sha256 || ':' || attributes, '|')"
-         " FROM (SELECT id, sha256, attributes FROM documents ORDER BY id)"),
-        "SELECT group_concat(id || ':' || attributes, '|') FROM (SELECT id, attributes FROM participants ORDER BY id)",
-    ):
-        digest.update(repr(tuple(db.execute(sql).fetchone())).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def corpus_for(project: Any) -> Corpus:
     """The project's corpus, from this process's cache when segments and attributes are unchanged."""
-    key = f"{project.folder.resolve()}:{_fingerprint(project)}"
+    key = f"{project.folder.resolve()}:{project.store.corpus_fingerprint()}"
     with _CACHE_LOCK:
         cached = _CORPORA.get(str(project.folder.resolve()))
         if cached is not None and cached.key == key:
@@ -259,31 +242,6 @@ def descendants(codes: Sequence[Code], code_ids: Iterable[str]) -> dict[str, str
     return out
 
 
-def coded_with(db: Any, code_ids: Iterable[str]) -> dict[int, set[str]]:
-    """Segment id → the given codes it carries (any coder)."""
-    ids = list(code_ids)
-    if not ids:
-        return {}
-    out: dict[int, set[str]] = {}
-    sql = f"SELECT segment_id, code_id FROM codings WHERE code_id IN ({','.join('?' * len(ids))})"
-    for segment_id, code_id in db.execute(sql, ids):
-        out.setdefault(int(segment_id), set()).add(code_id)
-    return out
-
-
-def codes_of(db: Any, segment_ids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
-    """Segment id → code id → coders, for the segments shown."""
-    out: dict[int, dict[str, list[str]]] = {}
-    ids = list(segment_ids)
-    if not ids:
-        return out
-    sql = (f"SELECT segment_id, code_id, coder FROM codings WHERE segment_id IN ({','.join('?' * len(ids))})"
-           " ORDER BY id")
-    for segment_id, code_id, coder in db.execute(sql, ids):
-        out.setdefault(int(segment_id), {}).setdefault(code_id, []).append(coder)
-    return out
-
-
 def code_similarities(encoder: Any, codes: Sequence[Code], query_vector: np.ndarray) -> dict[str, float]:
     """Cosine of the query to each code's "name: description" (code vectors cached per process)."""
     if not codes:
@@ -338,20 +296,8 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
     if rows.size == 0:
         return SearchOutcome([], 0, _why_nothing_passes(corpus, understanding, passes, include_interviewer))
 
-    size = len(corpus.segments)
     codes = list(codes if codes is not None else project.codes())
-    related = {c.id: c.score for c in understanding.codes}
-    owners = descendants(codes, related)
-    boost = np.zeros(size, dtype=np.float64)
-    boosted_by: dict[int, tuple[str, ...]] = {}
-    for segment_id, carried in coded_with(project.store.db, owners).items():
-        row = corpus.row.get(segment_id)
-        if row is None:
-            continue
-        roots = sorted({owners[c] for c in carried})
-        boost[row] = CODE_BOOST * max(related[r] for r in roots)
-        boosted_by[row] = tuple(roots)
-
+    boost, boosted_by = code_boost(project, corpus, understanding, codes)
     dense = bm25 = None
     dense_rank: dict[int, int] = {}
     bm25_rank: dict[int, int] = {}
@@ -362,7 +308,7 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
         bm25_order = ranked(lexical, rows[bm25[rows] > 0])
         dense_rank = {int(r): i + 1 for i, r in enumerate(dense_order)}
         bm25_rank = {int(r): i + 1 for i, r in enumerate(bm25_order)}
-        fused = reciprocal_rank_fusion([dense_order, bm25_order], size) + boost
+        fused = reciprocal_rank_fusion([dense_order, bm25_order], len(corpus.segments)) + boost
         relevant = rows[(dense[rows] >= MIN_SIMILARITY) | (bm25[rows] > 0) | (boost[rows] > 0)]
         if relevant.size == 0:
             best = float(np.max(dense[rows]))
@@ -389,6 +335,24 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
             folded=tuple(corpus.segments[int(window[p])].id for p in folded),
         ))
     return SearchOutcome(hits, int(rows.size), None)
+
+
+def code_boost(project: Any, corpus: Corpus, understanding: Understanding,
+               codes: Sequence[Code]) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+    """Per row: the boost for carrying a related code (or a code below it), scaled by how related the code is,
+    and which related codes it carries."""
+    related = {c.id: c.score for c in understanding.codes}
+    owners = descendants(codes, related)
+    boost = np.zeros(len(corpus.segments), dtype=np.float64)
+    boosted_by: dict[int, tuple[str, ...]] = {}
+    for segment_id, carried in project.store.segments_coded_with(owners).items():
+        row = corpus.row.get(segment_id)
+        if row is None:
+            continue
+        roots = sorted({owners[c] for c in carried})
+        boost[row] = CODE_BOOST * max(related[r] for r in roots)
+        boosted_by[row] = tuple(roots)
+    return boost, boosted_by
 
 
 def _why_nothing_passes(corpus: Corpus, understanding: Understanding, passes: np.ndarray,
