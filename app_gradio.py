@@ -34,9 +34,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 from app.core import CodingApp  # noqa: E402
 from app.render import render_card, render_side  # noqa: E402
-from app.serving import check_serving, is_local, main, start  # noqa: E402
+from app.serving import check_serving, is_local, start  # noqa: E402
 
-__all__ = ["CodingApp", "check_serving", "is_local", "main", "render_card", "render_side", "start"]
+__all__ = ["CodingApp", "check_serving", "is_local", "render_card", "render_side", "start"]
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # python app_gradio.py PROJECT [options]: the same as `codeseed app`
+    from codeseed_cli import main
+
+    sys.exit(main(["app", *sys.argv[1:]]))

@@ -16,6 +16,7 @@ import itertools
 import threading
 
 from index.errors import CodeseedError
+from index.types import coder_name
 from index.project import Project
 from suggest.project_suggester import ProjectSuggester
 from suggest.review import ReviewSession
@@ -28,7 +29,7 @@ class CodingApp:
 
     def __init__(self, project: Project, *, coder: str | None = None, suggester: ProjectSuggester | None = None):
         self.project = project
-        self.coder = coder  # fixed by the server (--coder): the coder box is read-only
+        self.coder = coder_name(coder)  # fixed by the server (--coder): the coder box is read-only
         self.lock = threading.RLock()
         self.renders = itertools.count(1)  # every answer to the browser is numbered: tests see when one arrived
         with self.lock:

@@ -139,8 +139,3 @@ def start(folder: str | Path, *, coder: str | None = None, host: str = "127.0.0.
             project.close()
     return demo, app
 
-
-def main(argv: list[str] | None = None) -> int:
-    from codeseed_cli import main as cli
-
-    return cli(["app", *(sys.argv[1:] if argv is None else argv)])

@@ -51,7 +51,9 @@ def _import_options(p: argparse.ArgumentParser) -> None:
                      "REFI-QDA project from NVivo/ATLAS.ti/MAXQDA (.qdpx). All or nothing: a "
                      "failed import leaves the project as it was.")
 def cmd_import(args: argparse.Namespace) -> int:
+    from index.importing import import_codebook, import_files
     from index.ingest.readers.table import TableOptions
+    from index.types import coder_name
 
     from .exchange import print_refi_import
 
@@ -59,14 +61,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CodeseedError("nothing to import", fix="name transcript files, or --codebook, --codings or --attributes")
     with registry.open_project(args.project) as project:
         if args.codebook:
-            report = project.import_codebook(args.codebook)
+            report = import_codebook(project, args.codebook)
             print(f"Codebook: {report.codes} codes from {args.codebook}.")
             print_refi_import(report)
             print_warnings(report)
         if args.files:
             options = TableOptions(text_column=args.text_column, document_column=args.document_column,
                                    speaker_column=args.speaker_column)
-            report = project.import_documents(args.files, attributes=args.attributes, table_options=options)
+            report = import_files(project, args.files, attributes=args.attributes, table_options=options)
             for d in report.documents:
                 encoding = f", {d['encoding']}" if d["encoding"] else ""
                 print(f"  {d['name']}: {count(d['segments'], 'segment')} ({d['source']}{encoding})")
@@ -83,7 +85,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         if args.codings:
             report = project.import_codings(args.codings, coder=args.coder, skip_bad_rows=args.skip_bad_rows)
             print(f"Codings: {report.codings} added from {args.codings} (coders: {', '.join(report.coders) or 'none'}).")
-            if args.coder and any(c != args.coder for c in report.coders):
+            if args.coder and any(c != coder_name(args.coder) for c in report.coders):
                 print(f"  note: rows with a coder column value keep it; --coder {args.coder} applied only to rows "
                       "without one.", file=sys.stderr)
             for problem in report.codings_skipped:

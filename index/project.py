@@ -36,6 +36,15 @@ from index.ingest.tables import read_table
 from index.types import Code, ParsedDocument, Segment
 
 DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
+REFI_SUFFIXES = (".qdpx", ".qdc")
+
+
+def _refi_here(path: Path) -> InputFileError:
+    """REFI-QDA files are read by index.exchange, which sits above the project (it imports the project, never
+    the other way round)."""
+    return InputFileError("a REFI-QDA file is imported through index.importing, not by the project itself",
+                          file=str(path), fix="run `codeseed import PROJECT FILE`, or from Python "
+                          "index.importing.import_files(project, [path]) (import_codebook for a codebook)")
 
 
 @dataclass
@@ -111,11 +120,13 @@ class Project:
                          table_options: TableOptions | None = None) -> ImportReport:
         """Read, segment and store transcripts (and optionally an attributes table), all or nothing.
 
-        A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`index.exchange`, on its own.
+        A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`index.exchange`;
+        :func:`index.importing.import_files` decides which file goes where.
         """
         paths = [Path(p) for p in paths]
-        if any(p.suffix.lower() == ".qdpx" for p in paths):
-            return self._import_qdpx(paths, attributes)
+        for path in paths:
+            if path.suffix.lower() in REFI_SUFFIXES:
+                raise _refi_here(path)
         parsed: list[ParsedDocument] = []
         for path in paths:  # read_document says "not found" or "a folder, not a file"
             parsed.extend(read_document(path, table_options=table_options))
@@ -158,20 +169,6 @@ class Project:
                 report.warnings += [f"{document.source}: {warning}" for warning in document.warnings]
                 ids.append(document_id)
         return ids
-
-    def _import_qdpx(self, paths: list[Path], attributes: Path | str | None) -> ImportReport:
-        from index.exchange.refi_import import import_refi
-
-        if len(paths) > 1:
-            raise InputFileError("a REFI-QDA project (.qdpx) is imported on its own", file=str(paths[0]),
-                                 fix="run one `codeseed import` for the .qdpx file and another for the other files")
-        attribute_table = parse_attributes(read_table(attributes)) if attributes else None
-        with self.store.transaction():
-            report = import_refi(self, paths[0])
-            if attribute_table is not None:
-                self._apply_attributes(attribute_table, str(attributes), report)
-                report.linked_segments = self.link_participants()
-        return report
 
     def import_attributes(self, path: Path | str) -> ImportReport:
         table = parse_attributes(read_table(path))
@@ -236,10 +233,8 @@ class Project:
         return len(links)
 
     def import_codebook(self, path: Path | str) -> ImportReport:
-        if Path(path).suffix.lower() in (".qdc", ".qdpx"):  # REFI-QDA: codes keep their GUIDs for export
-            from index.exchange.refi_import import import_refi_codebook
-
-            return import_refi_codebook(self, path)
+        if Path(path).suffix.lower() in REFI_SUFFIXES:  # REFI-QDA: codes keep their GUIDs for export
+            raise _refi_here(Path(path))
         codes = read_codebook(path)
         check_codebook(codes, str(path), existing={c.id for c in self.store.codes()})
         with self.store.transaction():

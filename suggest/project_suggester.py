@@ -31,7 +31,7 @@ import numpy as np
 from index.errors import CodeseedError, ProjectError
 from index.project import Project
 from suggest.estimator import CodeSuggester, Example, Suggestion
-from index.types import Code, Segment
+from index.types import Code, Segment, coder_name
 
 
 def prototype_text(code: Code) -> str:
@@ -207,8 +207,7 @@ class ProjectSuggester:
             raise CodeseedError(f"no segment with id {segment_id} in the project", field="segment_id")
         if code not in {c.id for c in self.project.store.codes()}:
             raise CodeseedError(f"no code {code!r} in the codebook", field="code")
-        if not coder or not coder.strip():
-            raise CodeseedError("a decision needs a coder name", field="coder", fix="pass --coder NAME")
+        coder = coder_name(coder, required=True, missing="a decision needs a coder name", fix="pass --coder NAME")
         store = self.project.store
         with store.transaction():
             decision_id = store.add_decision(segment_id=segment_id, code_id=code, coder=coder,
@@ -223,6 +222,7 @@ class ProjectSuggester:
 
     def undo(self, *, coder: str) -> dict[str, Any] | None:
         """Take back ``coder``'s last standing decision (an 'undo' row is appended; nothing is erased)."""
+        coder = coder_name(coder, required=True, missing="undo needs a coder name", fix="pass --coder NAME")
         store = self.project.store
         last = store.last_standing_decision(coder)
         if last is None:

@@ -17,6 +17,7 @@ import pytest
 
 from codeseed_cli import main
 from index.errors import InputFileError
+from index.importing import import_codebook, import_files
 from index.project import Project
 from index.exchange.refi_export import export_csv, export_refi, project_model
 from index.exchange.refi_import import covered_segments, import_refi
@@ -61,7 +62,7 @@ def qde_of(path: Path) -> bytes:
 
 # -- the real files ----------------------------------------------------------------------------------------------
 def test_nvivo_project_imports_users_and_codebook_and_reports_its_empty_sources(project, refi):
-    report = project.import_documents([refi / "nvivo_project.qdpx"])
+    report = import_files(project, [refi / "nvivo_project.qdpx"])
     assert report.program == "NVivo for Mac 15.0.0"
     assert report.coders == ["chrisp", "cp"]
     # The shared README says 131 codes in 3 levels; the file holds 262 Code elements, 7 levels deep.
@@ -76,7 +77,7 @@ def test_nvivo_project_imports_users_and_codebook_and_reports_its_empty_sources(
 
 
 def test_demo_project_imports_every_coding_with_its_exact_span(project, refi):
-    report = project.import_documents([refi / "demo.qdpx"])
+    report = import_files(project, [refi / "demo.qdpx"])
     assert [(d["name"], d["source"].endswith(f"sources/{d['name']}.txt")) for d in report.documents] == [
         ("board_2017", True), ("admin-1", True)]
     assert (report.codes, report.coders, report.sources) == (262, ["cp"], 2)
@@ -109,7 +110,7 @@ def test_demo_project_imports_every_coding_with_its_exact_span(project, refi):
 
 
 def test_code_ids_are_readable_and_names_used_twice_get_their_parent(project, refi):
-    project.import_codebook(refi / "nvivo_project.qdpx")
+    import_codebook(project, refi / "nvivo_project.qdpx")
     codes = {c.id: c for c in project.codes()}
     assert codes["programming"].parent == "competencies"
     assert codes["cs_as_programming/programming"].parent == "cs_as_programming"
@@ -120,7 +121,7 @@ def test_code_ids_are_readable_and_names_used_twice_get_their_parent(project, re
 # -- round trips -------------------------------------------------------------------------------------------------
 def test_export_validates_and_round_trips_into_a_fresh_project(tmp_path, refi, schemas, fake_encoder):
     first = Project.init(tmp_path / "a" / "study")
-    first.import_documents([refi / "demo.qdpx"])
+    import_files(first, [refi / "demo.qdpx"])
     out = tmp_path / "study.qdpx"
     report = export_refi(first, out)
     assert (report.documents, report.codes, report.codings, report.coders) == (2, 262, 205, ["cp"])
@@ -151,7 +152,7 @@ def read_member(path: Path, name: str) -> bytes:
 
 
 def test_exports_are_reproducible(project, refi, tmp_path):
-    project.import_documents([refi / "demo.qdpx"])
+    import_files(project, [refi / "demo.qdpx"])
     for fmt in ("qdpx", "qdc"):
         export_refi(project, tmp_path / f"1.{fmt}", format=fmt)
         export_refi(project, tmp_path / f"2.{fmt}", format=fmt)
@@ -221,7 +222,7 @@ def test_pending_suggestions_go_out_as_their_own_user_and_never_come_back_as_cod
 
 
 def test_codings_csv_has_one_row_per_passage_and_imports_back(project, refi, tmp_path):
-    project.import_documents([refi / "demo.qdpx"])
+    import_files(project, [refi / "demo.qdpx"])
     export_csv(project, tmp_path / "codings.csv")
     import csv
 
@@ -318,7 +319,7 @@ def test_codes_already_in_the_project_are_matched_by_name_under_the_same_parent(
     qdc = tmp_path / "cb.qdc"
     qdc.write_text(f'<?xml version="1.0"?><CodeBook xmlns="urn:QDA-XML:codebook:1.0" origin="x">'
                    f'{cb[len("<CodeBook>"):]}', encoding="utf-8")
-    report = project.import_codebook(qdc)
+    report = import_codebook(project, qdc)
     assert (report.codes_new, report.codes_updated) == (2, 1)
     assert [(c.id, c.name, c.parent, c.description) for c in project.codes()] == [
         ("A", "Access", None, "Getting care"), ("R", "Other", None, ""), ("waiting", "Waiting", "A", ""),
@@ -326,7 +327,7 @@ def test_codes_already_in_the_project_are_matched_by_name_under_the_same_parent(
     assert project.store.exchange_ids("code") == {"A": G(10), "waiting": G(11), "respect": G(12)}
     assert [line.split(":")[0] for line in report.not_imported] == [
         "1 codes marked 'not codable', imported as codable", "1 code colours, not kept"]
-    again = project.import_codebook(qdc)  # the GUIDs are remembered now
+    again = import_codebook(project, qdc)  # the GUIDs are remembered now
     assert (again.codes_new, again.codes_updated, len(project.codes())) == (0, 3, 4)
 
 
@@ -336,7 +337,7 @@ def test_a_source_named_like_a_document_with_other_text_is_refused(project, tmp_
     before = snapshot(project)
     qdpx(tmp_path / "in.qdpx", small_project_xml(), {f"sources/{G(100)}.txt": TEXT})
     with pytest.raises(InputFileError, match="already has a document named 'clinic'"):
-        project.import_documents([tmp_path / "in.qdpx"])
+        import_files(project, [tmp_path / "in.qdpx"])
     assert snapshot(project) == before
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from index.errors import InputFileError
+from index.importing import import_codebook, import_files
 from index.exchange.refi_import import import_refi
 from index.exchange.refi_reader import read_qdpx
 from index.ingest.archives import Limits, unsafe_member_name
@@ -69,7 +70,7 @@ def test_hostile_or_broken_files_are_refused_and_change_nothing(populated, tmp_p
     before = snapshot(populated)
     path = make(tmp_path)
     with pytest.raises(InputFileError, match=message) as caught:
-        populated.import_documents([path])
+        import_files(populated, [path])
     assert str(path) in str(caught.value) and "How to fix" in str(caught.value)
     assert snapshot(populated) == before
 
@@ -84,7 +85,7 @@ def test_size_limit_is_configurable_and_refuses_before_reading(populated, monkey
     big = qdpx(tmp_path / "big.qdpx", small_project_xml(), {f"sources/{G(100)}.txt": TEXT * 2000})  # 240 kB
     monkeypatch.setenv("CODESEED_MAX_QDPX_BYTES", "100000")
     with pytest.raises(InputFileError, match="unpacks to more than 100,000 bytes"):
-        populated.import_documents([big])
+        import_files(populated, [big])
     with pytest.raises(InputFileError, match="unpacks to more than 1,000 bytes"):
         read_qdpx(big, limits=Limits(max_bytes=1000))
     assert snapshot(populated) == before
@@ -94,7 +95,7 @@ def test_codebook_xxe_is_refused_too(populated, tmp_path):
     before = snapshot(populated)
     (tmp_path / "cb.qdc").write_text(XXE.replace("Project", "CodeBook"), encoding="utf-8")
     with pytest.raises(InputFileError, match="XXE"):
-        populated.import_codebook(tmp_path / "cb.qdc")
+        import_codebook(populated, tmp_path / "cb.qdc")
     assert snapshot(populated) == before
 
 
@@ -109,7 +110,7 @@ def test_a_failure_while_storing_rolls_everything_back(populated, tmp_path, monk
 
     monkeypatch.setattr(populated.store, "add_span_codings", fail)
     with pytest.raises(InputFileError, match="simulated"):
-        populated.import_documents([tmp_path / "in.qdpx"])
+        import_files(populated, [tmp_path / "in.qdpx"])
     assert snapshot(populated) == before
 
 
@@ -177,7 +178,7 @@ def test_a_source_path_that_climbs_out_is_refused(populated, tmp_path, ref, why)
     before = snapshot(populated)
     path = _source_at(tmp_path, "plainTextPath", ref)
     with pytest.raises(InputFileError, match=f"refused: text source 'clinic' has plainTextPath=.*{why}") as caught:
-        populated.import_documents([path])
+        import_files(populated, [path])
     assert str(path) in str(caught.value) and "How to fix" in str(caught.value)
     assert snapshot(populated) == before
 
@@ -202,12 +203,12 @@ def test_a_code_tree_thousands_deep_is_refused_with_a_message(populated, tmp_pat
     before = snapshot(populated)
     path = qdpx(tmp_path / "deep.qdpx", f'<Project {NS} name="deep">{_deep_codes(5000)}</Project>')
     with pytest.raises(InputFileError, match="more than 100 levels deep") as caught:
-        populated.import_documents([path])
+        import_files(populated, [path])
     assert "How to fix" in str(caught.value)
     qdc = tmp_path / "deep.qdc"
     qdc.write_text(_deep_codes(5000).replace("<CodeBook>", '<CodeBook xmlns="urn:QDA-XML:codebook:1.0">'))
     with pytest.raises(InputFileError, match="more than 100 levels deep"):
-        populated.import_codebook(qdc)
+        import_codebook(populated, qdc)
     assert snapshot(populated) == before
     fine = qdpx(tmp_path / "fine.qdpx", f'<Project {NS} name="deep">{_deep_codes(100)}</Project>')
     assert import_refi(populated, fine).codes == 100

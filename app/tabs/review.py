@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from index.errors import CodeseedError
+from index.types import coder_name
 from suggest.review import ORDERS, QueueFilter, ReviewSession, attribute_label, parse_attribute
 
 from ..commands import Command
@@ -74,7 +75,7 @@ def set_coder(app, name: str, session: ReviewSession | None):
     error = None
     try:
         session = session or app.new_session(name)
-        if app.coder is not None or " ".join(str(name or "").split()) == (session.coder or ""):
+        if app.coder is not None or coder_name(name) == session.coder:
             return session, gr.update(), gr.update()  # nothing changed: leave the screen alone
         session.set_coder(name)
     except CodeseedError as exc:

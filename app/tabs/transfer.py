@@ -10,6 +10,9 @@ from typing import Any
 import gradio as gr
 
 from index.errors import CodeseedError
+from index.importing import import_codebook as import_codebook_file
+from index.importing import import_files as import_transcripts
+from index.types import coder_name
 from suggest.review import refit
 
 from ..render import message, upload_names
@@ -25,14 +28,14 @@ def import_files(app, kind: str, files: Any, attributes: Any = None, coder: str 
     extra = Path(attributes) if attributes else None
     try:
         with app.lock:
-            text = IMPORTS[kind](app, paths, extra, (coder or "").strip() or None, skip_bad_rows)
+            text = IMPORTS[kind](app, paths, extra, coder_name(coder), skip_bad_rows)
     except CodeseedError as exc:
         return message(upload_names(str(exc), paths + ([extra] if extra else [])), error=True)
     return message(text)
 
 
 def _transcripts(app, paths, attributes, coder, skip_bad_rows) -> str:
-    report = app.project.import_documents(paths, attributes=attributes)
+    report = import_transcripts(app.project, paths, attributes=attributes)
     refit(app.project, app.suggester)
     n = len(report.documents)
     return (f"Imported {n} document{'s' if n != 1 else ''}, {sum(d['segments'] for d in report.documents)} "
@@ -40,7 +43,7 @@ def _transcripts(app, paths, attributes, coder, skip_bad_rows) -> str:
 
 
 def _codebook(app, paths, attributes, coder, skip_bad_rows) -> str:
-    report = app.project.import_codebook(paths[0])
+    report = import_codebook_file(app.project, paths[0])
     app.suggester.fit()
     return f"Codebook: {report.codes} codes imported; the suggester was fitted again."
 

@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from index.cache import text_hash
-from index.errors import InputFileError
+from index.errors import CodeseedError, InputFileError
 from index.exchange.refi_model import (CRITERIA, PENDING_CODER, LeftOut, QdaCode, QdaProject, QdaSource, QdaUser,
                                        guid_for, slug, undescribe)
 from index.exchange.refi_reader import read_qdc, read_qdpx
@@ -55,7 +55,7 @@ from index.ingest.archives import Limits
 from index.ingest.codebook import check_codebook
 from index.ingest.readers.text import parse_turns
 from index.project import ImportReport, Project
-from index.types import Code, ParsedDocument, Segment
+from index.types import Code, ParsedDocument, Segment, coder_name
 
 
 @dataclass
@@ -109,7 +109,7 @@ def _import(project: Project, model: QdaProject, file: str, *, codebook_only: bo
         with store.transaction():
             _store_codes(store, codes, code_ids)
         return report
-    coders, pending_guids = _plan_coders(store, model.users)
+    coders, pending_guids = _plan_coders(store, model.users, file)
     report.coders = sorted(set(coders.values()))
     plans = _plan_documents(project, model, file, report)
     with store.transaction():
@@ -185,13 +185,17 @@ def _store_codes(store, codes: list[Code], ids: dict[str, str]) -> None:
         store.remember_exchange_id("code", cid, guid)
 
 
-def _plan_coders(store, users: list[QdaUser]) -> tuple[dict[str, str], set[str]]:
+def _plan_coders(store, users: list[QdaUser], file: str) -> tuple[dict[str, str], set[str]]:
     """GUID -> coder name for the file's users, and the GUIDs that are codeseed's pending suggestions."""
     remembered = {guid: key for key, guid in store.exchange_ids("coder").items()}
     pending = {guid_for("coder", PENDING_CODER)}
     coders: dict[str, str] = {}
     for user in users:
-        name = remembered.get(user.guid) or user.name or user.id or f"user {user.guid[:8]}"
+        try:
+            name = coder_name(remembered.get(user.guid) or user.name or user.id) or f"user {user.guid[:8]}"
+        except CodeseedError as error:
+            raise InputFileError(f"user {user.guid}: {error.message}", file=file, field="User name",
+                                 fix="give the user a shorter name in your QDA program and export again") from None
         if name == PENDING_CODER:
             pending.add(user.guid)
             continue

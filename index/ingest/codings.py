@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from index.errors import InputFileError
+from index.errors import CodeseedError, InputFileError
 from index.ingest.tables import Table, split_codes
-from index.types import Code, Segment
+from index.types import Code, Segment, coder_name
 
 
 @dataclass
@@ -115,6 +115,7 @@ def match_codings(table: Table, *, codes: list[Code], segments: list[Segment], d
     def problem(number: int, message: str, column: str | None, fix: str) -> None:
         result.problems.append(InputFileError(message, file=table.file, row=number, field=column, fix=fix))
 
+    default_coder = coder_name(default_coder)
     for number, row in table.rows:
         coder_and_codes = _coder_and_codes(row, number, coder_col, code_col, default_coder, resolve, problem)
         if coder_and_codes is None:
@@ -141,7 +142,11 @@ def _repeated(file: str, first: int, rows: list[int]) -> str:
 
 def _coder_and_codes(row, number, coder_col, code_col, default_coder, resolve, problem):
     """(coder, code ids) of a row, or None with the row's problem noted."""
-    coder = (row.get(coder_col, "") if coder_col else "") or default_coder
+    try:
+        coder = coder_name(row.get(coder_col, "") if coder_col else "") or default_coder
+    except CodeseedError as error:
+        problem(number, error.message, coder_col, error.fix or "")
+        return None
     if not coder:
         problem(number, "no coder for this row", coder_col or "coder", "add a 'coder' column or pass --coder NAME")
         return None
