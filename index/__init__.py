@@ -2,11 +2,16 @@
 
 Rooms:
 
+``importing.py``   every import a user starts: the file decides the room (.qdpx/.qdc → ``exchange/``, else ``project.py``)
 ``project.py``     the :class:`~index.project.Project` facade: open/init a project folder, import files, build the index
-``store/``         the SQLite store (WAL) and its numbered migrations: **where a segment is stored**; all SQL lives here
+``store/``         the SQLite store (WAL) and its numbered migrations: **where a segment is stored**
+                   (``store/store.py``); all SQL lives here
 ``ingest/``        reading input: transcript readers, speaker turns → segments, codebooks, codings, attributes, user tables
 ``exchange/``      REFI-QDA (.qdpx/.qdc) in and out, and the codings CSV export
-``types.py``       the plain records every layer shares: ``Segment``, ``Code``, ``Turn``, ``ParsedDocument``
+``types.py``       the plain records every layer shares: ``Segment``, ``Code``, ``Turn``, ``ParsedDocument``; and
+                   :func:`~index.types.coder_name`, the one rule for coder names
+
+Rooms import one way: ``importing`` → ``exchange`` → ``project`` → ``ingest`` → ``store`` (``tests/test_layers.py``).
 ``errors.py``      the one error root, ``CodeseedError``, and its kinds (input file, project, model, index)
 ``model.py``       which embedding model: the packaged MiniLM (hash-checked) or a local sentence-transformers model
 ``encoder.py``     text → vectors (sentence-transformers, precision chosen by measurement)

@@ -1,13 +1,17 @@
-"""Learning and finding: codes suggested from the coded segments, and quotes found for a question.
+"""Learning and finding: codes suggested from the coded segments, a coder's review of them, and quotes found for a
+question.
 
 ``estimator.py``          :class:`CodeSuggester`, the estimator on arrays: neighbour votes, linear channel, codebook
                           prototypes, calibration → **where a suggestion's code and score are chosen**
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
 ``calibration.py``        Platt scaling and per-code thresholds
-``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project, storing suggestions and decisions
-``review.py``             the review session behind the app: queue, cards, accept/reject/undo
+``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project; stores suggestions, records
+                          each accept/reject/undo (:meth:`~ProjectSuggester.decide` turns an accept into a coding)
+``review/``               the review session behind the app: queue, what the screen shows, and ``review/session.py``,
+                          **where a coding's code is chosen** by a coder (accept, reject, the code picker); see its map
 ``suggestions_csv.py``    suggestions → CSV and the ``--explain`` text
-``ask/``                  questions → verbatim quotes (see its map)
+``ask/``                  questions → verbatim quotes (see its map): ``ask/query.py`` is **where a question is turned
+                          into filters**
 
-Imports :mod:`index`, never :mod:`eval` or the edges (app, CLI).
+Imports :mod:`index`, never :mod:`eval` or the edges (app, CLI). ``review/`` never imports ``ask/``.
 """

@@ -3,6 +3,7 @@ rooms of the data layer too (exchange → project → ingest → store), no impo
 module, heavy libraries stay in their one file, and nothing in the product can unpickle."""
 
 import ast
+import re
 from functools import cache
 from pathlib import Path
 
@@ -295,3 +296,34 @@ def test_the_private_name_check_lets_pass_what_it_should():
                "from index.project import Project\nProject.__init__\n"  # dunder names are public
                "if __name__ == '__main__':\n    from index.project import _refi_here\n")  # a script, not an import
     assert private_crossings(ROOT / "suggest" / "probe.py", ast.parse(allowed)) == []
+
+
+# -- the maps: every package's __init__.py opens with a map of its rooms, and keeps it true ----------------------
+def packages() -> list[Path]:
+    return sorted(p.parent for p in product_files() if p.name == "__init__.py")
+
+
+@pytest.mark.parametrize("package", packages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_package_opens_with_a_true_map(package):
+    doc = ast.get_docstring(tree_of(package / "__init__.py")) or ""
+    assert doc, f"{package.relative_to(ROOT)}/__init__.py has no map"
+    rooms = [p.stem for p in package.glob("*.py") if p.name != "__init__.py"]
+    rooms += [p.name for p in package.iterdir() if (p / "__init__.py").exists()]
+    missing = [r for r in rooms if not re.search(rf"(?<![\w.]){re.escape(r)}\b|\.{re.escape(r)}\.", doc)]
+    assert not missing, f"the map of {package.relative_to(ROOT)} does not name {missing}"
+    for named in re.findall(r"``([\w/]+(?:\.py|/))``", doc):
+        assert (package / named).exists() or (ROOT / named).exists(), \
+            f"the map of {package.relative_to(ROOT)} names {named}, which does not exist"
+
+
+@pytest.mark.parametrize("question, package, room", [
+    ("where a segment is stored", "index", "store/store.py"),
+    ("where a coding's code is chosen", "suggest", "review/session.py"),
+    ("where a question is turned into filters", "suggest/ask", "query.py"),
+])
+def test_the_maps_answer_a_newcomers_questions(question, package, room):
+    doc = ast.get_docstring(tree_of(ROOT / package / "__init__.py"))
+    entry = next((e for e in re.split(r"\n(?=``)", doc) if question in e), None)
+    assert entry is not None, f"the map of {package}/ does not say {question!r}"
+    assert room in entry or entry.startswith(f"``{room}``"), entry
+    assert (ROOT / package / room).exists()

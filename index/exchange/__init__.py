@@ -10,4 +10,6 @@
 ``refi_import.py``   model → project (:func:`import_refi`, :func:`import_refi_codebook`); its docstring states
                      the import rules
 ``refi_export.py``   project → model → file (:func:`export_refi`), and the codings CSV (:func:`export_csv`)
+
+Imports the project (exchange → project), never the other way round: :mod:`index.importing` sends .qdpx/.qdc here.
 """

@@ -5,7 +5,8 @@ to a :class:`ReviewSession`. Never imports :mod:`suggest.ask`.
 ``queue.py``     which segments, in what order: filters by document and attribute, the three orders, progress
 ``cards.py``     what the screen shows for one segment: the suggestion list (decisions + suggestions), evidence, the
                  :class:`Card`
-``session.py``   :class:`ReviewSession`: one coder's pass through the queue, the accept/reject/add/undo loop, locking
+``session.py``   :class:`ReviewSession`: one coder's pass through the queue, the accept/reject/add/undo loop
+                 (**where a coding's code is chosen** by the coder), locking
 ``codebook.py``  the codebook tab: the code tree with counts and examples, editing a description, the picker's list
 
 ::
