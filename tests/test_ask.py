@@ -237,6 +237,24 @@ def test_the_corpus_is_cached_until_segments_or_attributes_change(small, tmp_pat
     assert corpus_for(small) is not first
 
 
+def test_the_store_answers_asks_coding_queries(small, tmp_path):
+    (tmp_path / "cb.csv").write_text("code,parent,name,description\nW,,Waiting,\nC,,Car park,\n")
+    small.import_codebook(tmp_path / "cb.csv")
+    wait = next(s.id for s in small.segments() if "the wait was long" in s.text)
+    car = next(s.id for s in small.segments() if s.document == "P1" and "car park" in s.text)
+    before = small.store.corpus_fingerprint()
+    with small.store.transaction():
+        small.store.add_codings([(wait, "W", "ana", "human"), (car, "C", "ana", "human"), (car, "C", "bo", "human"),
+                                 (car, "W", "bo", "human")])
+    assert small.store.segments_coded_with(["W"]) == {wait: {"W"}, car: {"W"}}
+    assert small.store.segments_coded_with(["C", "nothing"]) == {car: {"C"}}
+    assert small.store.segments_coded_with([]) == {} and small.store.coders_by_code([]) == {}
+    assert small.store.coders_by_code([car, wait]) == {car: {"C": ["ana", "bo"], "W": ["bo"]}, wait: {"W": ["ana"]}}
+    assert small.store.corpus_fingerprint() == before  # codings are not part of the corpus
+    small.store.upsert_participant("P9", {"gender": "female"})
+    assert small.store.corpus_fingerprint() != before
+
+
 def test_bad_questions_are_refused(small):
     with pytest.raises(CodeseedError, match="question is empty"):
         ask(small, "  ")
