@@ -153,11 +153,16 @@ def test_the_store_imports_only_types_and_errors_of_codeseed():
 
 
 def test_no_sql_outside_the_store():
-    """The store's connection is used by the store only: nothing else runs SQL on ``store.db``."""
+    """The store's connection is used by the store only: nothing else runs SQL on ``store.db``; above the data
+    layer nothing imports sqlite3 or calls ``execute``."""
     for path in product_files():
-        if inside(module_name(path), ("index.store", "index.cache", "eval.bench")):
-            continue  # the store; the vector caches keep their own SQLite files
+        if inside(module_name(path), ("index.store",)):
+            continue
+        if layer(path) != "index":
+            assert "sqlite3" not in imported_modules(path), f"{path.relative_to(ROOT)} imports sqlite3"
         for node in ast.walk(tree_of(path)):
+            if layer(path) != "index" and isinstance(node, ast.Attribute) and node.attr in ("execute", "executemany"):
+                raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} runs SQL: add a store method")
             if isinstance(node, ast.Attribute) and node.attr == "db" and isinstance(node.value, ast.Attribute) \
                     and node.value.attr == "store":
                 raise AssertionError(f"{path.relative_to(ROOT)}:{node.lineno} uses store.db: add a store method")
