@@ -56,9 +56,3 @@ class CodingApp:
         from .layout import build
 
         return build(self)
-
-    @staticmethod
-    def launch_options() -> dict:
-        from .serving import launch_options
-
-        return launch_options()

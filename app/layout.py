@@ -5,8 +5,9 @@ from __future__ import annotations
 import gradio as gr
 
 from .render import render_brand
-from .serving import TITLE
 from .tabs import TABS, Shell
+
+TITLE = "codeseed"  # the browser tab's title
 
 
 def build(app) -> gr.Blocks:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from app.serving import launch_options
 from app_gradio import CodingApp, check_serving, render_card, render_side
 from codeseed_cli import main
 from index.errors import CodeseedError
@@ -31,7 +32,7 @@ def test_the_command_refuses_a_public_host_without_auth_before_doing_anything(tm
 
 
 def test_the_page_loads_nothing_from_elsewhere():
-    options = CodingApp.launch_options()
+    options = launch_options()
     theme = options["theme"]
     assert "googleapis" not in theme._get_theme_css() and "http" not in theme.font
     assert options["footer_links"] == [] and options["run_history"] is False and options["share"] is False

@@ -2,6 +2,13 @@
 :class:`~app.core.CodingApp` and the inputs, returning what the screen shows) and its ``build`` (layout and
 wiring), and ends with ``TAB = Tab(id, label, build)``.
 
+``review.py``      one segment at a time, its suggestions with evidence, decided by keyboard
+``codebook.py``    the code tree with counts and examples; editing a description
+``agreement.py``   acceptance rates from the decision log, and a cross-validation on the human codings
+``ask.py``         a question in, verbatim quotes out
+``transfer.py``    import (transcripts, codebook, attributes, codings, .qdpx) and export
+``base.py``        what a tab is (:class:`Tab`), the shared page parts (:class:`Shell`)
+
 To add a tab: write ``app/tabs/NAME.py`` on the model of ``ask.py`` (the smallest), catch ``CodeseedError`` in
 every handler and show it with :func:`app.render.message`, and add its ``TAB`` to ``TABS`` below.
 """

@@ -1,5 +1,5 @@
 """The Import / export tab: transcripts (with attributes), a codebook, attributes, codings in; codings (.csv) or
-the whole project (.qdpx for NVivo/ATLAS.ti/MAXQDA) out. Every import is all or nothing (:mod:`index.project`)."""
+the whole project (.qdpx for NVivo/ATLAS.ti/MAXQDA) out. Every import is all or nothing; :mod:`index.importing` decides which room reads a file."""
 
 from __future__ import annotations
 
