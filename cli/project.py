@@ -109,6 +109,7 @@ def _index_options(p: argparse.ArgumentParser) -> None:
 def cmd_index(args: argparse.Namespace) -> int:
     with registry.open_project(args.project) as project:
         report = project.build_index(rebuild=args.rebuild, progress=progress())
+        print_warnings(report)  # e.g. a damaged vector cache set aside and rebuilt
         if report.rebuilt:
             print(f"Indexed {report.segments} segments ({report.encoded} newly encoded, the rest from the cache) "
                   f"with {report.model} in {report.seconds:.1f} s.")

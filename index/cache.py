@@ -21,6 +21,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from index.errors import IndexLayerError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     model TEXT NOT NULL,
@@ -31,6 +33,7 @@ CREATE TABLE IF NOT EXISTS vectors (
 ) WITHOUT ROWID
 """
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
+CACHE_BATCH = 512  # texts encoded, then cached and committed, at a time: what an interrupted index run can lose
 _DTYPE = np.dtype("<f4")
 
 
@@ -51,19 +54,43 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+class CacheDamagedError(IndexLayerError):
+    """The cache file is not a readable SQLite database (a disk fault, a copy cut short, another file renamed)."""
+
+    def __init__(self, path: Path, error: Exception) -> None:
+        super().__init__(f"{path}: the vector cache is damaged ({error})",
+                         fix=f"delete {path.name} (it is only a cache: the next `codeseed index` encodes every segment "
+                             "again); codeseed index does this by itself")
+        self.path = path
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    """A damaged file, as opposed to a busy or read-only one (sqlite3.OperationalError)."""
+    return not isinstance(error, sqlite3.OperationalError) or "malformed" in str(error)
+
+
 class VectorCache:
-    """SQLite file mapping (model identifier, text sha256) to a float32 vector."""
+    """SQLite file mapping (model identifier, text sha256) to a float32 vector.
+
+    A damaged file raises :class:`CacheDamagedError` (on opening, or when a read finds the damage).
+    """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
-            self._conn.commit()
+        try:
+            with self._lock:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                self._conn.execute(_SCHEMA)
+                self._conn.commit()
+        except sqlite3.DatabaseError as error:
+            self._conn.close()
+            if _damaged(error):
+                raise CacheDamagedError(self.path, error) from None
+            raise
 
     def __enter__(self) -> VectorCache:
         return self
@@ -83,6 +110,15 @@ class VectorCache:
         """Vectors found for ``hashes`` under ``model``; missing or damaged entries are absent."""
         wanted = list(dict.fromkeys(hashes))
         found: dict[str, np.ndarray] = {}
+        try:
+            self._read(model, wanted, found)
+        except sqlite3.DatabaseError as error:
+            if _damaged(error):
+                raise CacheDamagedError(self.path, error) from None
+            raise
+        return found
+
+    def _read(self, model: str, wanted: list[str], found: dict[str, np.ndarray]) -> None:
         with self._lock:
             for start in range(0, len(wanted), _CHUNK):
                 chunk = wanted[start : start + _CHUNK]
@@ -94,7 +130,6 @@ class VectorCache:
                 for key, dim, blob in rows:
                     if len(blob) == dim * _DTYPE.itemsize:
                         found[key] = np.frombuffer(blob, dtype=_DTYPE).astype(np.float32)
-        return found
 
     def put_many(self, model: str, hashes: Sequence[str], vectors: np.ndarray) -> None:
         """Store one vector per hash (replacing existing entries), in one transaction."""
@@ -109,13 +144,34 @@ class VectorCache:
             )
 
 
+def set_damaged_cache_aside(path: Path, error: CacheDamagedError) -> str:
+    """Move a damaged cache (and its WAL files) to ``NAME.damaged``; returns a note saying so for the user."""
+    for suffix in ("", "-wal", "-shm"):
+        part = path.with_name(path.name + suffix)
+        if part.exists():
+            part.replace(path.with_name(path.name + ".damaged" + suffix))
+    return (f"{error.message}; it was moved to {path.name}.damaged and a new cache started, so every segment is "
+            f"encoded again (delete {path.name}.damaged when you like)")
+
+
+def open_repairing(path: Path) -> tuple[VectorCache, str | None]:
+    """The cache at ``path``; a damaged one is set aside and a new one started, with a note saying so."""
+    try:
+        return VectorCache(path), None
+    except CacheDamagedError as error:
+        note = set_damaged_cache_aside(path, error)
+        return VectorCache(path), note
+
+
 def encode_with_cache(
-    encoder: SupportsEncode, texts: Sequence[str], cache: VectorCache, *, progress: bool = False
+    encoder: SupportsEncode, texts: Sequence[str], cache: VectorCache, *, progress: bool = False,
+    batch: int | None = None,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts`` in input order, encoding only texts not cached for this model.
 
-    Identical texts within the call are encoded once. Returns ``(vectors, n_encoded)``;
-    ``n_encoded`` is 0 when everything came from the cache.
+    Identical texts within the call are encoded once. New vectors are cached ``batch`` (default ``CACHE_BATCH``) texts at a time, each
+    batch committed, so an interrupted run (a crash, Ctrl-C at 92%) keeps what it encoded and the next run
+    encodes only the rest. Returns ``(vectors, n_encoded)``; ``n_encoded`` is 0 when everything was cached.
     """
     texts = list(texts)
     model = encoder.identifier
@@ -127,10 +183,23 @@ def encode_with_cache(
         if key not in known and key not in todo:
             todo[key] = text
     if todo:
-        fresh = np.asarray(encoder.encode(list(todo.values()), progress=progress), dtype=np.float32)
-        cache.put_many(model, list(todo), fresh)
-        known.update(zip(todo, fresh))
+        _encode_in_batches(encoder, todo, cache, known, progress=progress, batch=batch or CACHE_BATCH)
 
     if not texts:
         return np.zeros((0, encoder.dimension), dtype=np.float32), 0
     return np.stack([known[key] for key in hashes]).astype(np.float32, copy=False), len(todo)
+
+
+def _encode_in_batches(encoder: SupportsEncode, todo: dict[str, str], cache: VectorCache,
+                       known: dict[str, np.ndarray], *, progress: bool, batch: int) -> None:
+    """Encode ``todo`` (hash -> text) in batches, caching and committing each batch as soon as it is done."""
+    from tqdm.auto import tqdm
+
+    keys = list(todo)
+    with tqdm(total=len(keys), unit="segment", desc="Encoding", disable=not progress) as bar:
+        for start in range(0, len(keys), batch):
+            chunk = keys[start:start + batch]
+            fresh = np.asarray(encoder.encode([todo[k] for k in chunk], progress=False), dtype=np.float32)
+            cache.put_many(encoder.identifier, chunk, fresh)
+            known.update(zip(chunk, fresh))
+            bar.update(len(chunk))

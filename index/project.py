@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache, text_hash
+from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache
+from index.cache import CacheDamagedError, open_repairing, set_damaged_cache_aside
 
 from index.ingest.attributes import link_segments, parse_attributes, participant_for_document, unmatched_participants
 from index.ingest.codebook import check_codebook, read_codebook
@@ -30,7 +31,8 @@ from index.ingest.codings import match_codings
 from index.errors import InputFileError, ProjectError
 from index.ingest.readers import read_document
 from index.ingest.readers.table import TableOptions
-from index.ingest.segmenting import segment_turns
+from index.ingest.plan import PlannedDocument, cycle_collection_paused, plan_document, same_text_warnings
+from index.store.corpus import segment_values
 from index.store.store import DB_NAME, Store
 from index.ingest.tables import read_table
 from index.types import Code, ParsedDocument, Segment
@@ -66,6 +68,7 @@ class IndexReport:
     rebuilt: bool
     seconds: float
     model: str
+    warnings: list[str] = field(default_factory=list)  # what was repaired on the way (a damaged cache rebuilt)
 
 
 class Project:
@@ -73,6 +76,7 @@ class Project:
         self.folder = folder
         self.store = store
         self._encoder: Encoder | None = None
+        self.notices: list[str] = []  # repairs made on the way (a damaged cache rebuilt), newest last
 
     # -- lifecycle -----------------------------------------------------------------------------
     @classmethod
@@ -120,6 +124,8 @@ class Project:
                          table_options: TableOptions | None = None) -> ImportReport:
         """Read, segment and store transcripts (and optionally an attributes table), all or nothing.
 
+        Reading, segmenting and checking happen before the write; the project is locked for writing only for
+        the final insert, so a coder deciding in the app meanwhile waits a moment at most.
         A REFI-QDA project (.qdpx) is imported whole (codebook, sources, codings) by :mod:`index.exchange`;
         :func:`index.importing.import_files` decides which file goes where.
         """
@@ -127,16 +133,18 @@ class Project:
         for path in paths:
             if path.suffix.lower() in REFI_SUFFIXES:
                 raise _refi_here(path)
-        parsed: list[ParsedDocument] = []
-        for path in paths:  # read_document says "not found" or "a folder, not a file"
-            parsed.extend(read_document(path, table_options=table_options))
-        attribute_table = parse_attributes(read_table(attributes)) if attributes else None
         report = ImportReport()
-        with self.store.transaction():
-            self.add_documents(parsed, report)
-            if attribute_table is not None:
-                self._apply_attributes(attribute_table, str(attributes), report)
-            report.linked_segments = self.link_participants()
+        with cycle_collection_paused():
+            parsed: list[ParsedDocument] = []
+            for path in paths:  # read_document says "not found" or "a folder, not a file"
+                parsed.extend(read_document(path, table_options=table_options))
+            attribute_table = parse_attributes(read_table(attributes)) if attributes else None
+            plans = self.plan_documents(parsed, report)
+            with self.store.transaction():
+                ids = self.store_documents(plans, report)
+                if attribute_table is not None:
+                    self._apply_attributes(attribute_table, str(attributes), report)
+                report.linked_segments = self.link_participants(None if attribute_table is not None else ids)
         return report
 
     def add_documents(self, parsed: list[ParsedDocument], report: ImportReport | None = None) -> list[int]:
@@ -144,28 +152,39 @@ class Project:
 
         Runs inside the caller's transaction if there is one, else in its own.
         """
-        self._check_new_documents(parsed)
         report = report if report is not None else ImportReport()
-        ids = []
-        max_chars = int(self.settings["max_segment_chars"])
+        plans = self.plan_documents(parsed, report)
         with self.store.transaction():
-            for document in parsed:
-                spans = segment_turns(document.text, document.turns, max_chars=max_chars)
-                if not spans:
-                    raise InputFileError("no text to code in this file", file=document.source,
-                                         fix="check that the file holds the transcript text")
+            return self.store_documents(plans, report)
+
+    def plan_documents(self, parsed: list[ParsedDocument], report: ImportReport) -> list[PlannedDocument]:
+        """Segment documents and check them against the project, writing nothing (no lock held)."""
+        self._check_names(parsed)
+        max_chars = int(self.settings["max_segment_chars"])
+        plans = [plan_document(document, max_chars=max_chars) for document in parsed]
+        for plan in plans:
+            plan.values = segment_values(plan.segments)
+
+        def known(sha256: str) -> str | None:
+            row = self.store.document_by_sha(sha256)
+            return row["name"] if row is not None else None
+
+        report.warnings += same_text_warnings(plans, known)
+        return plans
+
+    def store_documents(self, plans: list[PlannedDocument], report: ImportReport) -> list[int]:
+        """Insert planned documents and their segments: the short write of an import."""
+        ids = []
+        with self.store.transaction():
+            self._check_names([plan.document for plan in plans])  # again: another process may have imported
+            for plan in plans:
+                document = plan.document
                 document_id = self.store.add_document(
-                    name=document.name, source=document.source, text=document.text,
-                    sha256=text_hash(document.text), encoding=document.encoding, attributes=document.attributes,
-                )
-                self.store.add_segments(document_id, (
-                    {"start": s.start, "end": s.end, "speaker": s.speaker, "is_interviewer": s.is_interviewer,
-                     "timestamp": s.timestamp, "text_hash": text_hash(document.text[s.start:s.end]),
-                     "attributes": s.attributes}
-                    for s in spans
-                ))
-                report.documents.append({"name": document.name, "source": document.source, "segments": len(spans),
-                                         "encoding": document.encoding})
+                    name=document.name, source=document.source, text=document.text, sha256=plan.sha256,
+                    encoding=document.encoding, attributes=document.attributes)
+                self.store.add_segment_values(document_id, plan.values or segment_values(plan.segments))
+                report.documents.append({"name": document.name, "source": document.source,
+                                         "segments": len(plan.segments), "encoding": document.encoding})
                 report.warnings += [f"{document.source}: {warning}" for warning in document.warnings]
                 ids.append(document_id)
         return ids
@@ -178,7 +197,8 @@ class Project:
             report.linked_segments = self.link_participants()
         return report
 
-    def _check_new_documents(self, parsed: list[ParsedDocument]) -> None:
+    def _check_names(self, parsed: list[ParsedDocument]) -> None:
+        """A document name may be used once; the same file imported again is refused by its name."""
         seen: dict[str, str] = {}
         for document in parsed:
             existing = self.store.document_by_name(document.name)
@@ -190,12 +210,6 @@ class Project:
                     fix="rename the file (the document name is the file name), or leave it out if it is the same transcript",
                 )
             seen[document.name] = document.source
-            same = self.store.document_by_sha(text_hash(document.text))
-            if same is not None:
-                raise InputFileError(
-                    f"this transcript is already in the project as {same['name']!r} (identical text)",
-                    file=document.source, fix="leave the file out; it was imported before",
-                )
 
     def _apply_attributes(self, table, file: str, report: ImportReport) -> None:
         if table.key == "participant":
@@ -203,7 +217,7 @@ class Project:
                 self.store.upsert_participant(participant_id, values)
             report.participants = len(table.rows)
             documents = self.store.documents()
-            report.warnings += unmatched_participants(list(table.rows), {s.speaker for s in self.store.segments()},
+            report.warnings += unmatched_participants(list(table.rows), {s.speaker for s in self.store.segments(with_text=False)},
                                                       [(d["name"], d["attributes"]) for d in documents], file)
             return
         documents = {d["name"]: d for d in self.store.documents()}
@@ -214,21 +228,28 @@ class Project:
         for name, values in table.rows.items():
             self.store.set_document_attributes(documents[name]["id"], {**documents[name]["attributes"], **values})
 
-    def link_participants(self) -> int:
-        """Join participants onto documents named after them and onto the segments they speak."""
+    def link_participants(self, document_ids: list[int] | None = None) -> int:
+        """Join participants onto documents named after them and onto the segments they speak.
+
+        ``document_ids`` limits the work to those documents (new ones, when the participants did not change).
+        """
         participants = self.store.participants()
         if not participants:
             return 0
         ids = list(participants)
+        wanted = None if document_ids is None else set(document_ids)
         document_participant: dict[int, str | None] = {}
         for document in self.store.documents():
+            if wanted is not None and document["id"] not in wanted:
+                continue
             participant = participant_for_document(document["name"], document["attributes"], ids)
             document_participant[document["id"]] = participant
             if participant is not None:
                 merged = {**participants[participant], **document["attributes"], "participant_id": participant}
                 if merged != document["attributes"]:
                     self.store.set_document_attributes(document["id"], merged)
-        links = link_segments(self.store.segments(), document_participant, ids)
+        segments = self.store.segments(document_ids=document_ids, with_text=False)
+        links = link_segments(segments, document_participant, ids)
         self.store.set_segment_participants(links)
         return len(links)
 
@@ -281,12 +302,20 @@ class Project:
         return self.folder / "index"
 
     def vector_cache(self) -> VectorCache:
-        return VectorCache(self.folder / "vectors.db")
+        """The vector cache; a damaged one is moved aside and started afresh, and :attr:`notices` says so."""
+        cache, note = open_repairing(self.folder / "vectors.db")
+        self.notices += [note] if note else []
+        return cache
 
     def embed(self, texts: list[str], *, progress: bool = False) -> tuple[np.ndarray, int]:
         """Vectors for ``texts`` (cached by model and text), and how many had to be encoded."""
         cache = self.vector_cache()
         try:
+            return encode_with_cache(self.encoder, texts, cache, progress=progress)
+        except CacheDamagedError as error:  # found while reading: start afresh once
+            cache.close()
+            self.notices.append(set_damaged_cache_aside(cache.path, error))
+            cache = self.vector_cache()
             return encode_with_cache(self.encoder, texts, cache, progress=progress)
         finally:
             cache.close()
@@ -300,12 +329,14 @@ class Project:
             current = self._current_index()
             if current is not None and np.array_equal(np.sort(current.ids), np.sort(ids)):
                 return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model)
+        noticed = len(self.notices)
         vectors, encoded = self.embed([s.text for s in segments], progress=progress)
         index = VectorIndex(self.encoder.dimension, self.encoder.identifier)
         if len(segments):
             index.add(vectors, ids)
         index.save(self.index_dir)
-        return IndexReport(len(segments), encoded, True, time.perf_counter() - began, self.encoder.identifier)
+        return IndexReport(len(segments), encoded, True, time.perf_counter() - began, self.encoder.identifier,
+                           warnings=self.notices[noticed:])
 
     def _current_index(self) -> VectorIndex | None:
         try:

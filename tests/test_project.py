@@ -77,11 +77,27 @@ def test_bad_coding_rows_can_be_skipped_explicitly(project, files):
     assert report.codings == 1 and len(report.codings_skipped) == 1
 
 
-def test_identical_transcript_under_another_name_is_refused(project, files):
+def test_identical_transcript_under_another_name_is_imported_and_reported(project, files):
     project.import_documents([files / "P1.txt"])
     (files / "copy.txt").write_text(INTERVIEW, encoding="utf-8")
-    with pytest.raises(InputFileError, match="already in the project as 'P1'"):
-        project.import_documents([files / "copy.txt"])
+    report = project.import_documents([files / "copy.txt"])
+    assert [d["name"] for d in report.documents] == ["copy"]
+    assert report.warnings == ["1 document has the same text as another document ('copy' = 'P1'); kept as separate documents"]
+    assert [s.text for s in project.segments(document_ids=[2])] == [s.text for s in project.segments(document_ids=[1])]
+    with pytest.raises(InputFileError, match="a document named 'copy' is already in the project"):
+        project.import_documents([files / "copy.txt"])  # the very same file again: recognised by its name
+
+
+def test_survey_respondents_with_identical_comments_import_as_separate_documents(project, tmp_path):
+    (tmp_path / "survey.csv").write_text("respondent,text\nR1,No comment.\nR2,The staff were kind.\n"
+                                         "R3,No comment.\nR4,No comment.\n", encoding="utf-8")
+    from index.ingest.readers.table import TableOptions
+
+    report = project.import_documents([tmp_path / "survey.csv"], table_options=TableOptions(document_column="respondent"))
+    assert [d["name"] for d in report.documents] == ["R1", "R2", "R3", "R4"]
+    assert report.warnings == ["2 documents have the same text as another document ('R3' = 'R1', 'R4' = 'R1'); "
+                            "kept as separate documents"]
+    assert [s.document for s in project.segments() if s.text == "No comment."] == ["R1", "R3", "R4"]
 
 
 def test_index_is_cached_and_incremental(project, files, fake_encoder):
@@ -131,3 +147,12 @@ def test_no_pickle_in_a_project_folder(project, files):
             assert head not in (b"\x80\x03", b"\x80\x04", b"\x80\x05"), path
     meta = json.loads((project.folder / "index" / "segments.meta.json").read_text())
     assert meta["model"] == "fake-bow-64" and meta["dimension"] == 64
+
+
+def test_documents_with_the_same_text_get_distinct_guids_in_a_refi_export(project, files):
+    from index.exchange.refi_project import project_model
+
+    (files / "copy.txt").write_text(INTERVIEW, encoding="utf-8")
+    project.import_documents([files / "P1.txt", files / "copy.txt"])
+    guids = [s.guid for s in project_model(project).sources]
+    assert len(guids) == 2 and len(set(guids)) == 2

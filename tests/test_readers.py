@@ -115,6 +115,22 @@ def test_cp1252_text_is_decoded_and_reported(tmp_path):
     assert turns_of(doc) == [("Interviewer", "Café?"), ("P1", "It’s fine.")]
 
 
+def test_mixed_utf8_and_cp1252_lines_are_each_decoded_and_the_cp1252_lines_named(tmp_path):
+    data = ("Interviewer: Café?\r\n".encode("utf-8") + "P1: Caf\xe9 au lait\r\n".encode("cp1252")
+            + "P1: Très bien.\n".encode("utf-8") + "P1: It\x92s fine.\n".encode("latin-1"))
+    doc = read_one(write(tmp_path / "mixed.txt", data))
+    assert turns_of(doc) == [("Interviewer", "Café?"), ("P1", "Café au lait"), ("P1", "Très bien."),
+                             ("P1", "It’s fine.")]
+    assert "Ã" not in doc.text
+    assert doc.encoding == "utf-8, with Windows-1252 (cp1252) on lines 2, 4"
+
+
+def test_a_line_in_no_known_encoding_is_named(tmp_path):
+    data = "P1: Café\n".encode("utf-8") + b"P1: bad \x81 byte\n"
+    with pytest.raises(InputFileError, match="line 2 is neither UTF-8 nor Windows-1252"):
+        read_one(write(tmp_path / "bad.txt", data))
+
+
 def test_utf8_bom_and_crlf(tmp_path):
     path = write(tmp_path / "bom.txt", b"\xef\xbb\xbfInterviewer: Hi\r\nP1: Hello \xc3\xa9\r\n\r\nmore\r")
     doc = read_one(path)

@@ -4,9 +4,10 @@ import sqlite3
 
 import pytest
 
-from index.store import store as store_module
+from index.store import connection as store_module
 from index.errors import ProjectError
-from index.store.store import SCHEMA_VERSION, Store, _split_sql
+from index.store.store import SCHEMA_VERSION, Store
+from index.store.connection import split_sql as _split_sql
 from index.types import Code
 
 
@@ -117,3 +118,28 @@ def test_codes_with_children_before_parents_are_accepted(store):
 def test_split_sql_keeps_triggers_whole():
     statements = _split_sql("CREATE TABLE a (x);\n-- note\nCREATE TRIGGER t BEFORE DELETE ON a\nBEGIN SELECT 1; END;\n")
     assert len(statements) == 2 and statements[1].endswith("END;")
+
+
+def test_migration_5_keeps_every_row_and_allows_documents_with_the_same_text(tmp_path, monkeypatch):
+    path, shipped = tmp_path / "p.db", store_module.migrations()
+    monkeypatch.setattr(store_module, "migrations", lambda: [m for m in shipped if m[0] <= 4])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", 4)
+    old = Store.open(path, create=True)
+    doc = _document(old, "d1")
+    old.add_segments(doc, [{"start": 0, "end": 12, "text_hash": "h"}])
+    old.upsert_codes([Code(id="A", name="a")])
+    old.add_codings([(1, "A", "ana", "human")])
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE constraint failed: documents.sha256"):
+        old.add_document(name="d2", source="d2.txt", text="x", sha256="d1", encoding=None, attributes={})
+    old.close()
+    monkeypatch.undo()
+    store = Store.open(path)
+    assert store.schema_version == SCHEMA_VERSION >= 5
+    assert [(s.document, s.text) for s in store.segments()] == [("d1", "Interviewer:")]  # no cascade on the rebuild
+    assert store.codings()[0]["segment_id"] == 1 and store.documents()[0]["attributes"] == {"site": "A"}
+    store.add_document(name="d2", source="d2.txt", text="x", sha256="d1", encoding=None, attributes={})
+    assert [r["name"] for r in store.documents_by_sha("d1")] == ["d1", "d2"]
+    plan = store.db.execute("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE sha256 = 'd1'").fetchall()
+    assert "documents_sha256" in " ".join(str(tuple(r)) for r in plan)
+    assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()

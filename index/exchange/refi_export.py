@@ -60,7 +60,10 @@ def project_model(project: Project, *, include_suggestions: bool = False) -> Qda
     users = [QdaUser(guid=user_guids[name], name=name) for name in coder_names]
 
     documents = store.documents_with_text()
-    document_guids = {d["id"]: remembered_documents.get(d["name"]) or guid_for("document", d["sha256"]) for d in documents}
+    first_with_text = {d["sha256"]: d["id"] for d in reversed(documents)}  # documents may share a text: one GUID each
+    document_guids = {d["id"]: remembered_documents.get(d["name"]) or guid_for(
+        "document", d["sha256"] if first_with_text[d["sha256"]] == d["id"] else f"{d['sha256']}:{d['name']}")
+        for d in documents}
     marks: dict[int, dict[tuple[int, int], list[tuple[str, str, str | None]]]] = defaultdict(lambda: defaultdict(list))
     for p in passages:
         marks[p["document_id"]][(p["start"], p["end"])].append((p["code_id"], p["coder"], p["created_at"]))

@@ -2,6 +2,7 @@
 
 ``readers/``       one reader per format (.txt, .docx, .vtt/.srt, .csv/.xlsx) → speaker turns (``ParsedDocument``)
 ``segmenting.py``  speaker turns → segments with character offsets (long turns split at sentences)
+``plan.py``        an import's plan: documents segmented and hashed before the (short) write, same-text notes
 ``codebook.py``    codebook files (.csv/.xlsx/.yaml) → ``Code`` tree, with row-numbered errors
 ``codings.py``     codings files → (segment, code, coder): **where an imported coding's segment and code are matched**
 ``attributes.py``  participant/document attribute tables, and the attributes a segment is known by

@@ -1,8 +1,13 @@
-"""The project store: one SQLite database (``project.db``, WAL) per project.
+"""The project store: one SQLite database (``project.db``, WAL) per project. All SQL of codeseed lives here.
 
-``store.py``       :class:`~index.store.store.Store`: documents, segments, codes, codings, participants, suggestions,
-                   decisions (append-only, enforced by triggers) and suggester runs; **where a segment is stored**. Every
-                   SQL statement of codeseed is here, the queries Ask needs too (a block of their own).
+``store.py``       :class:`~index.store.store.Store`, the one class callers use; it joins the parts below
+``connection.py``  opening (WAL), numbered migrations, all-or-nothing transactions, settings, and SQLite's
+                   errors a user can act on (another writer, a read-only folder) as ``ProjectError``
+``corpus.py``      documents, segments (their text is a slice of the document's), participants, codes:
+                   **where a segment is stored**
+``coding.py``      codings and their passages, decisions (append-only, enforced by triggers), suggestions,
+                   suggester runs, exchange ids
+``ask_queries.py`` the queries Ask needs (corpus fingerprint, segments coded with, coders by code), a block of their own
 ``migrations/``    numbered ``NNN_name.sql`` files, applied in order on open
 
 Imports nothing of codeseed but :mod:`index.types` and :mod:`index.errors`.

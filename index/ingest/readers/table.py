@@ -143,10 +143,12 @@ def read_table(path: Path, *, name: str | None = None, options: TableOptions | N
 
 
 def _document(name: str, rows, path: Path, encoding: str | None) -> ParsedDocument:
-    text, turns = "", []
+    parts, turns, length = [], [], 0
     for row_text, speaker, attributes in rows:
-        if text:
-            text += "\n\n"
-        turns.append(Turn(len(text), len(text) + len(row_text), speaker=speaker, attributes=attributes))
-        text += row_text
-    return ParsedDocument(name=name, source=str(path), text=text, turns=turns, encoding=encoding)
+        if parts:
+            parts.append("\n\n")
+            length += 2
+        turns.append(Turn(length, length + len(row_text), speaker=speaker, attributes=attributes))
+        parts.append(row_text)
+        length += len(row_text)
+    return ParsedDocument(name=name, source=str(path), text="".join(parts), turns=turns, encoding=encoding)

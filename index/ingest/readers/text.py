@@ -64,8 +64,10 @@ def decode_bytes(data: bytes, file: str) -> tuple[str, str]:
     """Decode text bytes, returning ``(text, encoding)``; line endings are left as they are.
 
     Tries UTF-16 (only with a byte-order mark), then UTF-8 (``"utf-8-sig"`` is reported when a BOM was
-    removed, else ``"utf-8"``), then Windows-1252 (``"cp1252"``). Bytes containing NUL are refused as
-    binary, with a hint when they look like a known file type.
+    removed, else ``"utf-8"``), then line by line: a file whose lines are each UTF-8 or Windows-1252 (a
+    transcript pasted together from two sources) keeps every line readable, and the encoding names the
+    Windows-1252 lines (``"utf-8, with Windows-1252 (cp1252) on lines 4, 9"``); a file in Windows-1252 only
+    is ``"cp1252"``. Bytes containing NUL are refused as binary, with a hint when they look like a known file type.
     """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
@@ -83,11 +85,33 @@ def decode_bytes(data: bytes, file: str) -> tuple[str, str]:
         return text, "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        raise InputFileError("the text encoding is neither UTF-8 nor Windows-1252 (cp1252)", file=file,
-                             fix="open the file in a text editor and save it as UTF-8") from None
+    return _decode_lines(data, file)
+
+
+_LINE_BREAK = re.compile(rb"(\r\n?|\n)")
+
+
+def _decode_lines(data: bytes, file: str) -> tuple[str, str]:
+    """Each line as UTF-8 if it is valid UTF-8, else as Windows-1252; see :func:`decode_bytes`."""
+    parts, cp1252_lines, utf8_lines = [], [], 0
+    pieces = _LINE_BREAK.split(data)  # line, break, line, break, ..., line
+    for number, line in enumerate(pieces[::2], start=1):
+        try:
+            parts.append(line.decode("utf-8-sig" if number == 1 else "utf-8"))
+            utf8_lines += not line.isascii()
+        except UnicodeDecodeError:
+            try:
+                parts.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                raise InputFileError(f"line {number} is neither UTF-8 nor Windows-1252 (cp1252) text", file=file,
+                                     fix="open the file in a text editor and save it as UTF-8") from None
+            cp1252_lines.append(number)
+    text = "".join(part + (pieces[2 * i + 1].decode("ascii") if 2 * i + 1 < len(pieces) else "")
+                   for i, part in enumerate(parts))
+    if not utf8_lines:
+        return text, "cp1252"
+    shown = ", ".join(map(str, cp1252_lines[:10])) + (f" and {len(cp1252_lines) - 10} more" if len(cp1252_lines) > 10 else "")
+    return text, f"utf-8, with Windows-1252 (cp1252) on line{'s' if len(cp1252_lines) > 1 else ''} {shown}"
 
 
 def normalize_newlines(text: str) -> str:
