@@ -150,7 +150,7 @@ def test_no_pickle_in_a_project_folder(project, files):
 
 
 def test_documents_with_the_same_text_get_distinct_guids_in_a_refi_export(project, files):
-    from index.exchange.refi_project import project_model
+    from index.exchange.refi_export import project_model
 
     (files / "copy.txt").write_text(INTERVIEW, encoding="utf-8")
     project.import_documents([files / "P1.txt", files / "copy.txt"])
