@@ -115,6 +115,12 @@ def store_rows(folder: Path, coder: str) -> tuple[list[dict], list[dict]]:
                 [c for c in project.store.codings() if c["coder"] == coder])
 
 
+def store_rows_all(folder: Path) -> list[dict]:
+    """Every coder's decisions."""
+    with Project.open(folder) as project:
+        return project.store.decisions()
+
+
 def test_review_by_keyboard_is_stored_at_once_and_survives_a_reload(server, page_for):
     page = page_for()
     bench.open_app(page, server.url)
@@ -184,7 +190,31 @@ def test_a_broken_upload_shows_the_specific_error(server, page_for, tmp_path):
         assert "B" not in {c.id for c in project.codes()}  # all or nothing
 
 
+def stored(code: str) -> str:
+    """A line the server has answered for: marked by the page at once, it loses 'sending' when the answer is in."""
+    return f"#cs-side li.cs-sugg[data-code='{code}'].accepted:not(.sending)"
+
+
+def test_a_decision_shows_as_sending_until_the_server_has_stored_it(server, page_for):
+    page = page_for()
+    bench.open_app(page, server.url)
+    bench.set_coder(page, "eve")
+    segment, code = bench.current_segment(page), bench.focused(page)["code"]
+    with server.app.lock:  # the server cannot store anything while the test holds its lock: a slow machine
+        page.keyboard.press("a")
+        page.locator(f"#cs-side li.cs-sugg[data-code='{code}'].accepted.sending").wait_for()  # shown at once
+        assert store_rows(server.folder, "eve") == ([], [])  # ... but not stored yet, and the page says so
+    page.locator(stored(code)).wait_for()
+    decisions, codings = store_rows(server.folder, "eve")
+    assert [(d["segment_id"], d["code_id"], d["decision"]) for d in decisions] == [(segment, code, "accept")]
+    assert [(c["segment_id"], c["code_id"]) for c in codings] == [(segment, code)]
+
+
 def test_two_coders_at_once_neither_overwrites_the_other(server, page_for):
+    with server.app.lock:  # a third coder decided before (whatever other tests did, this one is known)
+        earlier = server.app.new_session("dan")
+        earlier.accept()
+    others = [d for d in store_rows_all(server.folder) if d["coder"] not in ("ben", "cat")]
     ben, cat = page_for(), page_for()  # two browser contexts: two people
     for page, name in ((ben, "ben"), (cat, "cat")):
         bench.open_app(page, server.url)
@@ -194,15 +224,18 @@ def test_two_coders_at_once_neither_overwrites_the_other(server, page_for):
         chosen[name] = (bench.current_segment(page), bench.focused(page)["code"])
         page.keyboard.press("a")  # both at once, without waiting for the other
     for page, name in ((ben, "ben"), (cat, "cat")):
-        page.locator(f"#cs-side li.cs-sugg[data-code='{chosen[name][1]}'].accepted").wait_for()
+        page.locator(stored(chosen[name][1])).wait_for()  # the server's answer, not the page's own mark
     for name in ("ben", "cat"):
         decisions, codings = store_rows(server.folder, name)
         assert [(d["segment_id"], d["code_id"], d["decision"]) for d in decisions] == [(*chosen[name], "accept")]
         assert [(c["segment_id"], c["code_id"]) for c in codings] == [chosen[name]]
-    assert len(store_rows(server.folder, "ana")[0]) == 5  # the first coder's decisions are untouched
+    assert [d for d in store_rows_all(server.folder) if d["coder"] not in ("ben", "cat")] == others  # untouched
     # each one's undo takes back their own decision only
     bench.press(ben, "u")
-    assert store_rows(server.folder, "cat")[1] != [] and store_rows(server.folder, "ben")[1] == []
+    assert [d["decision"] for d in store_rows(server.folder, "ben")[0]] == ["accept", "undo"]
+    assert store_rows(server.folder, "ben")[1] == []
+    assert [(c["segment_id"], c["code_id"]) for c in store_rows(server.folder, "cat")[1]] == [chosen["cat"]]
+    assert [d for d in store_rows_all(server.folder) if d["coder"] not in ("ben", "cat")] == others
 
 
 def test_keypress_to_next_segment_latency(server, page_for):

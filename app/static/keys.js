@@ -30,8 +30,9 @@
     if (action === 'accept' || action === 'reject') {
       const li = document.querySelector('#cs-side li.cs-sugg.focused');
       order.code = li ? li.dataset.code : '';
-      if (li && li.classList.contains('pending') && coderName().trim()) {  // answer the eye at once
-        li.classList.remove('pending'); li.classList.add(action === 'accept' ? 'accepted' : 'rejected');
+      if (li && li.classList.contains('pending') && coderName().trim()) {  // answer the eye at once, marked
+        // 'sending' (not yet stored) until the server's answer replaces the panel with what it stored
+        li.classList.remove('pending'); li.classList.add(action === 'accept' ? 'accepted' : 'rejected', 'sending');
         const all = rows(), at = all.indexOf(li);
         const next = all.slice(at + 1).concat(all.slice(0, at)).find(r => r.classList.contains('pending'));
         if (next) focusRow(next);
