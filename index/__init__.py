@@ -14,17 +14,20 @@ Rooms:
 Rooms import one way: ``importing`` → ``exchange`` → ``project`` → ``ingest`` → ``store`` (``tests/test_layers.py``).
 ``errors.py``      the one error root, ``CodeseedError``, and its kinds (input file, project, model, index)
 ``model.py``       which embedding model: the packaged MiniLM (hash-checked) or a local sentence-transformers model
-``encoder.py``     text → vectors (sentence-transformers, precision chosen by measurement)
+``encoder.py``     text → vectors; the backend (torch/ONNX Runtime, fp32/bf16/int8) chosen by measurement
+``backends.py``    the backends themselves; ``onnx_export.py`` the one-time, hash-checked ONNX export
+``calibration.py`` the short timing that picks the backend per machine, remembered in the user cache
 ``cache.py``       the vector cache (``vectors.db``), keyed by model and text hash
 ``vectors.py``     the FAISS index and its JSON description (no pickle)
 ``demo.py``, ``sample/``  the bundled Foye et al. (2022) sample project
 
-Light to import: torch, sentence-transformers and FAISS are loaded only when a model is first used or an
+Light to import: torch, onnxruntime, sentence-transformers and FAISS are loaded only when a model is first used or an
 index is built, so ``import index`` is instant.
 """
 
 from .cache import VectorCache, encode_with_cache, text_hash
-from .encoder import Encoder, choose_precision, cpu_has_native_bf16
+from .backends import BackendUnavailable
+from .encoder import BACKEND_CHOICES, BACKEND_ENV, Encoder
 from .errors import IndexLayerError, IndexMismatchError, ModelError
 from .model import (
     DEFAULT_MODEL,
@@ -37,6 +40,9 @@ from .model import (
 from .vectors import IndexCorruptError, VectorIndex, normalise
 
 __all__ = [
+    "BACKEND_CHOICES",
+    "BACKEND_ENV",
+    "BackendUnavailable",
     "DEFAULT_MODEL",
     "DEFAULT_MODEL_SHA256",
     "Encoder",
@@ -47,9 +53,7 @@ __all__ = [
     "ResolvedModel",
     "VectorCache",
     "VectorIndex",
-    "choose_precision",
     "codeseed_home",
-    "cpu_has_native_bf16",
     "default_cache_dir",
     "encode_with_cache",
     "normalise",

@@ -1,0 +1,162 @@
+"""Embedding speed: every encoder backend against sentence-transformers' fp32 default, in the same run.
+
+Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 32]
+
+DATA_DIR is the benchmark data folder holding ``nhs-pxtextmining/v6framework_230831.csv`` (its FFT answers,
+the comments the NHS benchmark codes); without it, deterministic synthetic interview-like text is used.
+
+Baseline: ``SentenceTransformer(model).encode(texts)`` with its defaults (fp32, batch 32, torch's threads).
+Candidates: codeseed's backends (``Encoder(backend=...)``), what ``auto`` picks here, and two ablations of
+``onnx-int8`` that show where its speed comes from (batches in input order instead of by token length; one
+thread). Each run times every candidate once, taking turns, so a busy machine slows all of them alike; each
+figure is the median over ``--runs`` runs (range in brackets), the ratio is the median of per-run ratios to
+the same run's baseline. Agreement with the baseline: cosine of each text's two vectors (min, mean) and the
+overlap of each text's 10 nearest neighbours among the texts (self excluded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from index import Encoder  # noqa: E402
+from index.backends import available_cpus  # noqa: E402
+from index.calibration import calibration_texts  # noqa: E402
+
+NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
+FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
+
+
+def load_texts(data_dir: Path | None, n: int, seed: int = 0) -> tuple[list[str], str]:
+    if data_dir is None:
+        pool = calibration_texts(64)
+        rng = random.Random(seed)
+        return [" ".join(rng.sample(pool, rng.choice([1, 1, 1, 2]))) for _ in range(n)], "synthetic"
+    with open(data_dir / NHS_FILE, encoding="utf-8", newline="") as handle:
+        texts = [row["FFT answer"].strip() for row in csv.DictReader(handle)
+                 if (row.get("FFT answer") or "").strip() and row.get("Labelling not possible") != "1"]
+    random.Random(seed).shuffle(texts)
+    return texts[:n], "NHS FFT comments"
+
+
+def machine() -> str:
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return f"{platform.processor() or platform.machine()}, {available_cpus()} cores"
+    model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
+    flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
+    shown = " ".join(f for f in FLAGS_OF_INTEREST if f in flags) or "none of " + " ".join(FLAGS_OF_INTEREST)
+    return f"{model}, {available_cpus()} cores usable, flags: {shown}"
+
+
+def versions() -> str:
+    import importlib.metadata as md
+
+    return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "sentence-transformers"))
+
+
+def candidates(batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
+    """name -> encode function; the baseline first. Loading happens here, outside the timings."""
+    from sentence_transformers import SentenceTransformer
+
+    auto = Encoder(batch_size=batch_size)
+    st = SentenceTransformer(str(auto.resolved.path), device="cpu", local_files_only=True)
+    found = {"sentence-transformers fp32 (baseline)": lambda texts: st.encode(texts)}
+    for name in ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8"):
+        encoder = Encoder(backend=name, batch_size=batch_size)
+        encoder.encode(["warm up"])
+        found[name] = encoder.encode
+    found[f"auto (picked {auto.backend})"] = auto.encode
+    int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
+    found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)
+    found["onnx-int8, 1 thread"] = lambda texts: _one_thread(int8, texts, batch_size)
+    return found
+
+
+def _unsorted(backend, texts: list[str], batch_size: int) -> np.ndarray:
+    encodings = backend.tokenizer.encode_batch([t.strip() for t in texts])
+    session = backend._sessions[max(backend._sessions)]
+    parts = [backend._run(session, encodings[i : i + batch_size], max(len(e.ids) for e in encodings[i : i + batch_size]))
+             for i in range(0, len(encodings), batch_size)]
+    return np.concatenate(parts)
+
+
+def _one_thread(backend, texts: list[str], batch_size: int) -> np.ndarray:
+    sessions = backend._sessions
+    backend._sessions = {1: sessions[1]}
+    try:
+        return backend.encode(texts, batch_size)
+    finally:
+        backend._sessions = sessions
+
+
+def neighbour_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:
+    def top(v: np.ndarray) -> np.ndarray:
+        sims = v @ v.T
+        np.fill_diagonal(sims, -np.inf)
+        return np.argpartition(-sims, k, axis=1)[:, :k]
+
+    return float(np.mean([len(set(x) & set(y)) / k for x, y in zip(top(a), top(b))]))
+
+
+def run(encoders: dict[str, Callable], texts: list[str], runs: int) -> tuple[dict[str, list[float]], dict]:
+    rates: dict[str, list[float]] = {name: [] for name in encoders}
+    vectors: dict[str, np.ndarray] = {}
+    for r in range(runs):
+        for name, encode in encoders.items():
+            began = time.perf_counter()
+            out = np.asarray(encode(texts), dtype=np.float32)
+            rates[name].append(len(texts) / (time.perf_counter() - began))
+            vectors[name] = out / np.linalg.norm(out, axis=1, keepdims=True)
+        print(f"  run {r + 1}/{runs} done", file=sys.stderr)
+    return rates, vectors
+
+
+def report(rates: dict[str, list[float]], vectors: dict[str, np.ndarray]) -> None:
+    names = list(rates)
+    base_name = names[0]
+    base, base_rates = vectors[base_name], np.array(rates[base_name])
+    print("| encoder | segments/s median [range] | × baseline median [range] | cosine to fp32 min / mean "
+          "| top-10 overlap |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        r = np.array(rates[name])
+        ratio = r / base_rates
+        cos = np.sum(vectors[name] * base, axis=1)
+        print(f"| {name} | {np.median(r):.0f} [{r.min():.0f}–{r.max():.0f}] | **{np.median(ratio):.2f}×** "
+              f"[{ratio.min():.2f}–{ratio.max():.2f}] | {cos.min():.4f} / {cos.mean():.5f} "
+              f"| {neighbour_overlap(vectors[name], base):.3f} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("data_dir", nargs="?", type=Path, help="benchmark data folder (else synthetic text)")
+    parser.add_argument("--n", type=int, default=2000, help="texts to encode per candidate and run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=32)
+    args = parser.parse_args()
+
+    texts, source = load_texts(args.data_dir, args.n)
+    print(f"{len(texts)} {source}, mean {np.mean([len(t) for t in texts]):.0f} chars; {args.runs} runs; "
+          f"codeseed batch {args.batch_size}")
+    print(f"machine: {machine()}")
+    print(f"{versions()}; load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    encoders = candidates(args.batch_size)
+    rates, vectors = run(encoders, texts, args.runs)
+    report(rates, vectors)
+    print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+
+
+if __name__ == "__main__":
+    main()
