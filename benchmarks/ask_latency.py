@@ -57,7 +57,7 @@ def texts_for(n: int, data_dir: Path | None) -> list[str]:
         frame = pd.read_csv(data_dir / "nhs-pxtextmining/v6framework_230831.csv", dtype=str, keep_default_na=False)
         comments = [t.strip() for t in frame["FFT answer"] if t.strip() and t.strip().lower() != "did not answer"]
         return [comments[i % len(comments)] for i in range(n)]
-    from encoder_precision import sentences
+    from encoder_speed import sentences
 
     return sentences(n)
 

@@ -31,17 +31,65 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index import Encoder  # noqa: E402
 from index.backends import available_cpus  # noqa: E402
-from index.calibration import calibration_texts  # noqa: E402
 
 NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
 FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 
 
+_OPENERS = [
+    "Honestly, I think",
+    "When I first started here,",
+    "My manager always said",
+    "To be fair,",
+    "What really struck me was that",
+    "I remember when",
+    "If I'm being honest,",
+    "Most days",
+    "The thing nobody tells you is that",
+    "Looking back,",
+]
+_BODIES = [
+    "the night shifts were the hardest part because you never really sleep properly",
+    "we didn't have enough staff to cover the ward, so everyone just stayed late",
+    "my family didn't understand why I kept going back to a job that paid so little",
+    "the training was fine but nothing prepares you for the first time a patient dies",
+    "I felt like nobody listened to the nurses when decisions were being made",
+    "the rent went up again and we had to move further out of the city",
+    "I started volunteering at the food bank after I lost my job",
+    "the kids' school closed for months and I was trying to work from the kitchen table",
+    "there was a lot of pressure to meet targets, even when it made no sense for the clients",
+    "my colleagues were the only reason I stayed as long as I did",
+    "the bus only comes twice an hour, so getting to appointments is a whole day out",
+    "I never told my doctor how anxious I was because I thought it would go on my record",
+    "we organised a petition and, surprisingly, the council actually changed the plan",
+    "the app was supposed to make things easier but half of us couldn't log in",
+    "I was the first person in my family to go to university and I felt like an impostor",
+]
+_CLOSERS = [
+    "",
+    " It still bothers me.",
+    " I don't know, maybe that's just how it is.",
+    " That's when I decided something had to change.",
+    " You just get on with it, don't you?",
+    " I think about it a lot, actually, more than I'd like to admit to anyone at work.",
+]
+
+
+def sentences(n: int, seed: int = 7) -> list[str]:
+    """Deterministic interview-style segments of varied length (one to three sentences)."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        parts = [f"{rng.choice(_OPENERS)} {rng.choice(_BODIES)}.{rng.choice(_CLOSERS)}"]
+        if rng.random() < 0.35:
+            parts.append(f"{rng.choice(_OPENERS)} {rng.choice(_BODIES)}.")
+        out.append(" ".join(parts))
+    return out
+
+
 def load_texts(data_dir: Path | None, n: int, seed: int = 0) -> tuple[list[str], str]:
     if data_dir is None:
-        pool = calibration_texts(64)
-        rng = random.Random(seed)
-        return [" ".join(rng.sample(pool, rng.choice([1, 1, 1, 2]))) for _ in range(n)], "synthetic"
+        return sentences(n), "synthetic interview-style segments"
     with open(data_dir / NHS_FILE, encoding="utf-8", newline="") as handle:
         texts = [row["FFT answer"].strip() for row in csv.DictReader(handle)
                  if (row.get("FFT answer") or "").strip() and row.get("Labelling not possible") != "1"]
@@ -69,7 +117,9 @@ def versions() -> str:
 def candidates(batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
     """name -> encode function; the baseline first. Loading happens here, outside the timings."""
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     auto = Encoder(batch_size=batch_size)
     st = SentenceTransformer(str(auto.resolved.path), device="cpu", local_files_only=True)
     found = {"sentence-transformers fp32 (baseline)": lambda texts: st.encode(texts)}

@@ -27,8 +27,6 @@ from index import (
     ModelError,
     VectorCache,
     VectorIndex,
-    choose_precision,
-    cpu_has_native_bf16,
     default_cache_dir,
     encode_with_cache,
     normalise,
@@ -406,7 +404,7 @@ def test_packaged_zip_found_without_importing_package():
 def test_import_index_is_light():
     code = (
         "import sys, index; heavy = [m for m in ('torch', 'faiss', 'sentence_transformers', "
-        "'transformers', 'all_minilm_l6_v2') if m in sys.modules]; print(heavy)"
+        "'transformers', 'all_minilm_l6_v2', 'onnxruntime', 'onnx') if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out.stderr + out.stdout
@@ -422,19 +420,6 @@ def test_index_does_not_import_other_layers():
 # ---------------------------------------------------------------------------------- encoder
 
 
-def test_precision_choice():
-    assert cpu_has_native_bf16("flags\t: fpu avx512f avx512_bf16\n")
-    assert cpu_has_native_bf16("flags : fpu amx_bf16 amx_tile\n")
-    assert not cpu_has_native_bf16("flags : fpu avx2 avx512f avx512_vnni\n")
-    assert not cpu_has_native_bf16("")
-    assert choose_precision("fp32") == "fp32" and choose_precision("bf16") == "bf16"
-    assert choose_precision("auto") in ("fp32", "bf16")
-    with pytest.raises(ValueError):
-        choose_precision("fp16")
-    with pytest.raises(ValueError):
-        Encoder(precision="int8")
-
-
 def test_encoder_is_lazy_and_reports_missing_model():
     enc = Encoder("no-such-org/definitely-not-a-cached-model-xyz")  # construction does nothing heavy
     with pytest.raises(ModelError):
@@ -448,7 +433,7 @@ def real_encoder(tmp_path_factory):
 
 def test_real_minilm_end_to_end(real_encoder, tmp_path):
     enc = real_encoder
-    assert enc.identifier == f"sentence-transformers/all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:8]}"
+    assert enc.identifier == f"sentence-transformers/all-MiniLM-L6-v2@{DEFAULT_MODEL_SHA256[:8]}+{enc.backend}"
     texts = [
         "I couldn't sleep properly because of the night shifts.",
         "Working nights meant I never got enough rest.",

@@ -1,0 +1,224 @@
+"""Encoder backends: ONNX vectors agree with sentence-transformers', calibration picks the measured fastest,
+the cache keeps backends apart, and a backend that cannot run says so.
+
+The agreement tests use the real packaged MiniLM (and export it to ONNX once per test session)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from index import BACKEND_ENV, BackendUnavailable, Encoder, ModelError, VectorCache, encode_with_cache
+from index import calibration
+from index.calibration import CalibrationStore, choose_backend, machine_key
+from index.onnx_export import FILES, OnnxUnsupported, _trusted, onnx_plan
+
+SENTENCES = [
+    "The staff were kind and listened to everything I had to say.",
+    "  We waited over four hours in a corridor with nowhere to sit.  ",  # stripped like sentence-transformers
+    "Parking",
+    "",
+    "The nurse explained my medication clearly, but nobody told me when the next appointment was. " * 30,  # > 256 tokens
+]
+
+
+@pytest.fixture(scope="module")
+def encoders(tmp_path_factory):
+    models = tmp_path_factory.mktemp("models")
+    return {name: Encoder(backend=name, cache_dir=models) for name in ("torch-fp32", "onnx-fp32", "onnx-int8")}
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sum(a * b, axis=1)
+
+
+# ------------------------------------------------------------------- agreement with sentence-transformers
+
+
+def test_onnx_vectors_agree_with_sentence_transformers(encoders):
+    from sentence_transformers import SentenceTransformer
+
+    reference_model = SentenceTransformer(str(encoders["torch-fp32"].resolved.path), device="cpu")
+    reference = reference_model.encode(SENTENCES, normalize_embeddings=True)
+    fp32 = encoders["onnx-fp32"].encode(SENTENCES)
+    int8 = encoders["onnx-int8"].encode(SENTENCES)
+    assert fp32.shape == int8.shape == (len(SENTENCES), 384) and int8.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(int8, axis=1), 1.0, atol=1e-5)
+    assert _cosines(fp32, reference).min() > 0.9999  # same graph, same pooling, same truncation
+    assert _cosines(int8, reference).min() >= 0.99
+    # Paraphrases stay nearer than unrelated texts with int8 too.
+    pair = encoders["onnx-int8"].encode(["I could not sleep after the night shift.", "Night shifts ruined my sleep.",
+                                         "The council approved a new bus timetable."])
+    sims = pair @ pair.T
+    assert sims[0, 1] > sims[0, 2] + 0.2
+
+
+def test_onnx_vector_does_not_depend_on_the_batch(encoders):
+    for name in ("onnx-fp32", "onnx-int8"):
+        together = encoders[name].encode(SENTENCES)
+        alone = np.vstack([encoders[name].encode([text]) for text in SENTENCES])
+        np.testing.assert_allclose(alone, together, atol=1e-5, err_msg=name)
+
+
+# ------------------------------------------------------------------- the cache keeps backends apart
+
+
+def test_identifier_names_backend_and_cache_keeps_them_apart(encoders, tmp_path):
+    fp32, int8 = encoders["torch-fp32"], encoders["onnx-int8"]
+    assert fp32.identifier.endswith("+torch-fp32") and int8.identifier.endswith("+onnx-int8")
+    assert (fp32.precision, int8.precision) == ("fp32", "int8")
+    texts = SENTENCES[:3]
+    with VectorCache(tmp_path / "vectors.db") as cache:
+        first, n_first = encode_with_cache(fp32, texts, cache)
+        second, n_second = encode_with_cache(int8, texts, cache)  # nothing of fp32's may come back
+        again, n_again = encode_with_cache(int8, texts, cache)
+    assert (n_first, n_second, n_again) == (3, 3, 0)
+    assert not np.array_equal(first, second)  # int8 vectors differ slightly: they are int8's own
+    np.testing.assert_array_equal(second, again)
+    np.testing.assert_allclose(second, int8.encode(texts), atol=1e-6)
+
+
+# ------------------------------------------------------------------- calibration
+
+
+def test_choose_backend_takes_fastest_that_agrees():
+    rates = {"torch-fp32": 100.0, "torch-bf16": 150.0, "onnx-fp32": 300.0, "onnx-int8": 450.0}
+    agree = {"torch-fp32": 1.0, "torch-bf16": 0.9999, "onnx-fp32": 1.0, "onnx-int8": 0.995}
+    assert choose_backend(rates, agree) == "onnx-int8"
+    assert choose_backend(rates, {**agree, "onnx-int8": 0.95}) == "onnx-fp32"  # too far from fp32: not eligible
+    assert choose_backend({"torch-fp32": 100.0, "torch-bf16": 90.0}, agree) == "torch-fp32"
+    assert choose_backend({"torch-fp32": 100.0, "onnx-fp32": 100.0}, agree) == "torch-fp32"  # a tie: the first
+    assert choose_backend({"torch-fp32": 100.0, "onnx-int8": 400.0}, {}) == "torch-fp32"  # unknown agreement
+    with pytest.raises(ValueError):
+        choose_backend({}, {})
+
+
+class _Fake:
+    def __init__(self, name: str) -> None:
+        self.name, self.dimension = name, 4
+
+    def encode(self, texts, batch_size, progress=None):
+        out = np.tile(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
+        if self.name == "onnx-int8":  # far from fp32's vectors: never eligible however fast
+            out[:, :2] = [0.6, 0.8]
+        return out
+
+
+def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("CODESEED_HOME", str(tmp_path))
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    measured: list[list[str]] = []
+    fake_rates = {"torch-fp32": 100.0, "torch-bf16": 80.0, "onnx-fp32": 250.0, "onnx-int8": 900.0}
+
+    def fake_measure(encoders, texts, repeats=2):
+        measured.append(list(encoders))
+        return {n: fake_rates[n] for n in encoders}, {n: e(texts) for n, e in encoders.items()}
+
+    def fake_build(self, name):
+        if name == "torch-bf16":
+            raise BackendUnavailable("no bf16 here")
+        return _Fake(name)
+
+    monkeypatch.setattr("index.encoder.measure", fake_measure)
+    monkeypatch.setattr(Encoder, "_build", fake_build)
+    first = Encoder()
+    assert first.backend == "onnx-fp32"  # int8 is faster but disagrees with fp32
+    assert first.identifier.endswith("+onnx-fp32") and first.description.startswith("onnxruntime fp32")
+    assert measured == [["torch-fp32", "onnx-fp32", "onnx-int8"]]
+    stored = json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())
+    (entry,) = stored.values()
+    assert entry["backend"] == "onnx-fp32" and entry["skipped"] == {"torch-bf16": "no bf16 here"}
+    assert entry["min_cosine"]["onnx-int8"] < 0.99
+
+    assert Encoder().backend == "onnx-fp32" and len(measured) == 1  # remembered, not measured again
+    real_key = machine_key
+    monkeypatch.setattr("index.encoder.machine_key", lambda ident: {**real_key(ident), "cpus": 64})
+    fake_rates["onnx-fp32"] = 50.0
+    assert Encoder().backend == "torch-fp32" and len(measured) == 2  # another machine: measured again
+    assert len(json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())) == 2  # both kept
+
+
+def test_damaged_calibration_file_is_measured_again(tmp_path):
+    store = CalibrationStore(tmp_path / "c.json")
+    key = machine_key("m")
+    assert store.get(key) is None
+    store.put(key, {"backend": "onnx-int8"})
+    assert store.get(key)["backend"] == "onnx-int8"
+    assert store.get({**key, "model": "other"}) is None
+    (tmp_path / "c.json").write_text("{not json")
+    assert store.get(key) is None
+
+
+# ------------------------------------------------------------------- forcing a backend
+
+
+def test_unknown_backend_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv(BACKEND_ENV, "onnx-int4")
+    with pytest.raises(ModelError) as err:
+        Encoder()
+    assert "onnx-int4" in str(err.value) and BACKEND_ENV in str(err.value) and "onnx-int8" in str(err.value)
+    with pytest.raises(ModelError):
+        Encoder(backend="gpu")
+
+
+def test_forced_backend_that_cannot_run_is_a_clear_error(monkeypatch, encoders):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if onnxruntime were not installed
+    monkeypatch.setenv(BACKEND_ENV, "onnx-int8")
+    encoder = Encoder(cache_dir=encoders["torch-fp32"].cache_dir)
+    assert encoder.backend == "onnx-int8"  # forced: no calibration
+    with pytest.raises(BackendUnavailable) as err:
+        encoder.encode(["hello"])
+    text = str(err.value)
+    assert "'onnx-int8' cannot run here" in text and "onnxruntime" in text and "How to fix" in text
+
+
+def test_model_the_onnx_backend_cannot_run_is_refused(tmp_path, encoders):
+    folder = tmp_path / "cls-model"
+    shutil.copytree(encoders["torch-fp32"].resolved.path, folder,
+                    ignore=shutil.ignore_patterns("*.safetensors", "*.onnx"))
+    pooling = folder / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    with pytest.raises(OnnxUnsupported, match="mean pooling only"):
+        onnx_plan(folder)
+    with pytest.raises(BackendUnavailable, match="cannot run here"):
+        Encoder(str(folder), backend="onnx-fp32").encode(["hello"])
+
+
+def test_onnx_export_is_cached_and_a_changed_file_is_not_trusted(encoders, tmp_path):
+    encoders["onnx-int8"].encode(["x"])
+    (export,) = [p for p in encoders["onnx-int8"]._models_dir().iterdir() if p.name.startswith("onnx-")]
+    assert _trusted(export) and all((export / name).is_file() for name in FILES.values())
+    copy = tmp_path / export.name
+    shutil.copytree(export, copy)
+    assert _trusted(copy)  # mtimes differ: re-hashed, found right
+    data = bytearray((copy / FILES["int8"]).read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / FILES["int8"]).write_bytes(bytes(data))
+    assert not _trusted(copy)
+
+
+# ------------------------------------------------------------------- what a project records and says
+
+
+def test_index_and_status_say_the_backend_and_another_backend_is_not_mixed_in(encoders, tmp_path):
+    from index import IndexMismatchError
+    from index.project import Project
+
+    (tmp_path / "p1.txt").write_text("Interviewer: How was it?\nP1: The staff were kind.\n\nP1: Parking cost a fortune.\n")
+    with Project.init(tmp_path / "proj") as project:
+        project.import_documents([tmp_path / "p1.txt"])
+        project.use_encoder(encoders["onnx-int8"])
+        report = project.build_index()
+        assert report.model.endswith("+onnx-int8") and report.encoded == report.segments > 0
+        assert project.status()["index"]["model"] == report.model
+        project.use_encoder(encoders["torch-fp32"])
+        with pytest.raises(IndexMismatchError, match=r"\+onnx-int8.*\+torch-fp32"):
+            project.load_index()  # searching int8 vectors with fp32 queries is refused, with a rebuild hint
+        again = project.build_index()
+        assert again.rebuilt and again.encoded == report.segments  # none of int8's cached vectors reused
+        assert project.status()["index"]["model"].endswith("+torch-fp32")
