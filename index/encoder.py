@@ -23,6 +23,7 @@ Measured figures: docs/benchmarks.md, "Speed: embedding" (``benchmarks/encoder_s
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -131,8 +132,12 @@ class Encoder:
         key = machine_key(self.resolved.identifier)
         entry = store.get(key)
         if entry is None or entry["backend"] not in SPECS:
+            print("codeseed: timing the encoder backends on this machine (once; seconds)...", file=sys.stderr)
             entry = self._calibrate()
             store.put(key, entry)
+            rates = ", ".join(f"{name} {rate:.0f}/s" for name, rate in entry["segments_per_s"].items())
+            print(f"codeseed: encoding with {entry['backend']} ({rates}; set {BACKEND_ENV} to choose)",
+                  file=sys.stderr)
         self.calibration = entry
         return str(entry["backend"])
 

@@ -27,9 +27,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def encoders(tmp_path_factory):
-    models = tmp_path_factory.mktemp("models")
-    return {name: Encoder(backend=name, cache_dir=models) for name in ("torch-fp32", "onnx-fp32", "onnx-int8")}
+def encoders():
+    # The session's shared CODESEED_HOME (tests/conftest.py): the model and its ONNX export are made once.
+    return {name: Encoder(backend=name) for name in ("torch-fp32", "onnx-fp32", "onnx-int8")}
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -108,7 +108,7 @@ class _Fake:
         return out
 
 
-def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes(tmp_path, monkeypatch):
+def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CODESEED_HOME", str(tmp_path))
     monkeypatch.delenv(BACKEND_ENV, raising=False)
     measured: list[list[str]] = []
@@ -129,6 +129,7 @@ def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes
     assert first.backend == "onnx-fp32"  # int8 is faster but disagrees with fp32
     assert first.identifier.endswith("+onnx-fp32") and first.description.startswith("onnxruntime fp32")
     assert measured == [["torch-fp32", "onnx-fp32", "onnx-int8"]]
+    assert "encoding with onnx-fp32 (torch-fp32 100/s, onnx-fp32 250/s, onnx-int8 900/s" in capsys.readouterr().err
     stored = json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())
     (entry,) = stored.values()
     assert entry["backend"] == "onnx-fp32" and entry["skipped"] == {"torch-bf16": "no bf16 here"}
@@ -165,10 +166,10 @@ def test_unknown_backend_is_a_clear_error(monkeypatch):
         Encoder(backend="gpu")
 
 
-def test_forced_backend_that_cannot_run_is_a_clear_error(monkeypatch, encoders):
+def test_forced_backend_that_cannot_run_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # as if onnxruntime were not installed
     monkeypatch.setenv(BACKEND_ENV, "onnx-int8")
-    encoder = Encoder(cache_dir=encoders["torch-fp32"].cache_dir)
+    encoder = Encoder()
     assert encoder.backend == "onnx-int8"  # forced: no calibration
     with pytest.raises(BackendUnavailable) as err:
         encoder.encode(["hello"])
