@@ -103,7 +103,8 @@ def test_imports_flow_one_way(path):
     ("gradio", {"app/serving.py", "app/layout.py", *(f"app/tabs/{p.name}" for p in (ROOT / "app" / "tabs").glob("*.py"))}),
     ("langchain", {"suggest/ask/langchain_adapter.py"}),
     ("langchain_core", {"suggest/ask/langchain_adapter.py"}),
-    ("sentence_transformers", {"index/encoder.py", "index/model.py"}),
+    ("sentence_transformers", {"index/backends.py", "index/model.py"}),
+    ("onnxruntime", {"index/backends.py", "index/onnx_export.py"}),
 ])
 def test_heavy_libraries_live_in_one_place(library, allowed):
     users = {str(p.relative_to(ROOT)) for p in product_files()
