@@ -13,6 +13,10 @@ Python API (the command line and the app use the same)::
         suggester.undo(coder="ana")                # takes back ana's last decision
 
 What counts as an example: every segment with a coding (by any coder, human or accepted suggestion).
+"No code applies" (:meth:`ProjectSuggester.decide_none`) is a rejection of every code for its segment: never
+proposed there again, and weaker for segments very like it (the estimator's rejection mechanism, unchanged).
+With a ``view`` (:class:`index.rounds.CoderView`, a coder of an open blind round), the suggester sees only the
+codings and decisions the view lets through: those from before the round and the coder's own.
 What may be suggested: the codebook's leaf codes and any code that has codings (a parent theme with no
 codings of its own groups its subcodes and is not proposed). Interviewer turns and segments that already
 have a coding are not offered unless asked.
@@ -30,6 +34,7 @@ import numpy as np
 
 from index.errors import CodeseedError, ProjectError
 from index.project import Project
+from index.rounds import CoderView
 from suggest.estimator import CodeSuggester, Example, Suggestion
 from index.types import Code, Segment, coder_name
 
@@ -55,11 +60,13 @@ class Outcome:
 
 
 class ProjectSuggester:
-    def __init__(self, project: Project, *, group_by: str = "document", **params: Any) -> None:
+    def __init__(self, project: Project, *, group_by: str = "document", view: CoderView | None = None,
+                 **params: Any) -> None:
         if group_by not in ("document", "participant"):
             raise ValueError("group_by must be 'document' or 'participant'")
         self.project = project
         self.group_by = group_by
+        self.view = view
         self.model = CodeSuggester(**params)
         self._segments: dict[int, Segment] = {}
         self._vectors: dict[int, np.ndarray] = {}
@@ -76,7 +83,7 @@ class ProjectSuggester:
         vectors, _ = self.project.embed([s.text for s in segments], progress=progress)
         self._vectors = {s.id: v for s, v in zip(segments, vectors)}
         by_segment: dict[int, dict[str, str]] = {}
-        for coding in store.codings():
+        for coding in self.codings():
             by_segment.setdefault(coding["segment_id"], {}).setdefault(coding["code_id"], coding["coder"])
         self.codes = suggestable_codes(codes, {c for d in by_segment.values() for c in d})
         prototypes = self.project.embed([prototype_text(c) for c in self.codes])[0]
@@ -92,10 +99,8 @@ class ProjectSuggester:
         self.reused_calibration = cached is not None
         if cached is not None:
             self.model.set_calibration(cached)
-        for decision in store.standing_decisions():
-            if decision["decision"] == "reject" and decision["segment_id"] in self._vectors:
-                self.model.add_rejection(decision["segment_id"], self._vectors[decision["segment_id"]],
-                                         decision["code_id"])
+        for decision in self.standing_decisions():
+            self._apply_rejection(decision)
         with store.transaction():
             self.run_id = store.add_suggester_run(  # tells a review session that the suggester was refitted
                 suggester=self.version, parameters=self.model.get_params(),
@@ -115,6 +120,24 @@ class ProjectSuggester:
             digest.update(json.dumps([e.segment_id, sorted(e.codes), e.group, text]).encode("utf-8") + b"\0")
         return digest.hexdigest()
 
+    # -- what this suggester sees (all, or a round coder's view) --------------------------------------------
+    def codings(self, *, coder: str | None = None) -> list[dict[str, Any]]:
+        rows = self.project.store.codings(coder=coder)
+        return self.view.filter(rows) if self.view is not None else rows
+
+    def standing_decisions(self) -> list[dict[str, Any]]:
+        rows = self.project.store.standing_decisions()
+        return self.view.filter(rows) if self.view is not None else rows
+
+    def _apply_rejection(self, decision: dict[str, Any]) -> None:
+        """A standing reject counts against its code; a 'no code applies' against every code."""
+        segment_id = decision["segment_id"]
+        if segment_id not in self._vectors or decision["decision"] not in ("reject", "none"):
+            return
+        codes = [decision["code_id"]] if decision["decision"] == "reject" else list(self.model.codes_)
+        for code in codes:
+            self.model.add_rejection(segment_id, self._vectors[segment_id], code)
+
     def _group(self, segment: Segment) -> str:
         if self.group_by == "participant" and segment.participant:
             return f"participant:{segment.participant}"
@@ -133,7 +156,8 @@ class ProjectSuggester:
                    include_interviewer: bool = False) -> list[Segment]:
         """Segments to offer for coding, in document order."""
         self._require_fitted()
-        coded = {c["segment_id"] for c in self.project.store.codings()}
+        coded = {c["segment_id"] for c in self.codings()}
+        coded |= {d["segment_id"] for d in self.standing_decisions() if d["decision"] == "none"}
         wanted = set(documents) if documents is not None else None
         if wanted is not None:
             known = {s.document for s in self._segments.values()}
@@ -190,35 +214,70 @@ class ProjectSuggester:
 
     def _applied_codes(self) -> dict[int, set[str]]:
         applied: dict[int, set[str]] = {}
-        for coding in self.project.store.codings():
+        for coding in self.codings():
             applied.setdefault(coding["segment_id"], set()).add(coding["code_id"])
         return applied
 
     # -- decisions ---------------------------------------------------------------------------------
-    def decide(self, segment_id: int, code: str, *, coder: str, accept: bool, score: float | None = None,
-               origin: str = "accepted suggestion") -> Outcome:
-        """Record a coder's accept or reject; an accept becomes a coding. The suggester learns at once.
-
-        ``origin`` names where an accepted coding came from: a suggestion (the default), or ``"human"`` for a
-        code the coder chose themselves (the app's code picker; recorded with ``score=None``).
-        """
+    def _check_decision(self, segment_id: int, coder: str) -> str:
+        """The coder's name as stored, once the segment and the name are checked."""
         self._require_fitted()
         if segment_id not in self._segments:
             raise CodeseedError(f"no segment with id {segment_id} in the project", field="segment_id")
+        return coder_name(coder, required=True, missing="a decision needs a coder name", fix="pass --coder NAME")
+
+    def _standing_none(self, segment_id: int, coder: str) -> bool:
+        return any(d["segment_id"] == segment_id and d["coder"] == coder and d["decision"] == "none"
+                   for d in self.standing_decisions())
+
+    def decide(self, segment_id: int, code: str, *, coder: str, accept: bool, score: float | None = None,
+               origin: str = "accepted suggestion", note: str | None = None) -> Outcome:
+        """Record a coder's accept or reject; an accept becomes a coding. The suggester learns at once.
+
+        ``origin`` names where an accepted coding came from: a suggestion (the default), or ``"human"`` for a
+        code the coder chose themselves (the app's code picker; recorded with ``score=None``). ``note``: what
+        the decision stands for beyond its coder (a reconciliation names the coders it reconciled).
+        """
+        coder = self._check_decision(segment_id, coder)
         if code not in {c.id for c in self.project.store.codes()}:
             raise CodeseedError(f"no code {code!r} in the codebook", field="code")
-        coder = coder_name(coder, required=True, missing="a decision needs a coder name", fix="pass --coder NAME")
+        if accept and self._standing_none(segment_id, coder):
+            raise CodeseedError(f"{coder} decided that no code applies to segment {segment_id}", field="code",
+                                fix="undo that decision first (U in the app), then apply the code")
         store = self.project.store
         with store.transaction():
             decision_id = store.add_decision(segment_id=segment_id, code_id=code, coder=coder,
                                              decision="accept" if accept else "reject", score=score,
-                                             suggester=self.version)
+                                             suggester=self.version, note=note)
             changed = bool(store.add_codings([(segment_id, code, coder, origin)])) if accept else False
         if accept:
             self.model.add_example(segment_id, self._vectors[segment_id], code, coder, self._segments[segment_id].text)
         else:
             self.model.add_rejection(segment_id, self._vectors[segment_id], code)
         return Outcome(decision_id, changed)
+
+    def decide_none(self, segment_id: int, *, coder: str, note: str | None = None) -> Outcome:
+        """Record "no code applies": the coder reviewed the segment and no code of the codebook fits.
+
+        Counts as reviewed; the suggester takes it as a rejection of every code for this segment (none is
+        proposed for it again, and each is weaker for segments very like it). Refused while the coder has a
+        coding on the segment (undo or reject it first); a second one on the same segment changes nothing.
+        """
+        coder = self._check_decision(segment_id, coder)
+        own = sorted(c["code_id"] for c in self.codings(coder=coder) if c["segment_id"] == segment_id)
+        if own:
+            raise CodeseedError(f"{coder} coded segment {segment_id} with {', '.join(own)}", field="segment_id",
+                                fix="undo those codes first (U in the app), then mark that no code applies")
+        if self._standing_none(segment_id, coder):
+            last = next(d for d in reversed(self.standing_decisions())
+                        if d["segment_id"] == segment_id and d["coder"] == coder and d["decision"] == "none")
+            return Outcome(int(last["id"]), False)
+        store = self.project.store
+        with store.transaction():
+            decision_id = store.add_decision(segment_id=segment_id, code_id=None, coder=coder, decision="none",
+                                             score=None, suggester=self.version, note=note)
+        self._apply_rejection({"segment_id": segment_id, "decision": "none", "code_id": None})
+        return Outcome(decision_id, False)
 
     def undo(self, *, coder: str) -> dict[str, Any] | None:
         """Take back ``coder``'s last standing decision (an 'undo' row is appended; nothing is erased)."""
@@ -237,12 +296,27 @@ class ProjectSuggester:
                 if coding is not None and (coding["origin"] == "accepted suggestion"
                                            or coding["created_at"] >= last["created_at"]):
                     store.remove_coding(last["segment_id"], last["code_id"], coder)
-        self.model.forget(last["segment_id"], last["code_id"])
-        still_coded = any(c["segment_id"] == last["segment_id"] and c["code_id"] == last["code_id"]
-                          for c in store.codings())
-        if still_coded:  # another coder applied it too: it stays an example
-            self.model.add_example(last["segment_id"], self._vectors[last["segment_id"]], last["code_id"], None)
+        if hasattr(self.model, "codes_") and last["segment_id"] in self._vectors:
+            codes = [last["code_id"]] if last["code_id"] is not None else list(self.model.codes_)
+            self._relearn(last["segment_id"], codes)
         return last
+
+    def _relearn(self, segment_id: int, codes: list[str]) -> None:
+        """After an undo: the segment counts for and against ``codes`` exactly as its standing rows say."""
+        for code in codes:
+            self.model.forget(segment_id, code)
+        wanted = set(codes)
+        for coding in self.codings():
+            if coding["segment_id"] == segment_id and coding["code_id"] in wanted:
+                self.model.add_example(segment_id, self._vectors[segment_id], coding["code_id"], coding["coder"],
+                                       self._segments[segment_id].text)
+        for decision in self.standing_decisions():
+            if decision["segment_id"] == segment_id and (decision["code_id"] in wanted or decision["code_id"] is None):
+                if decision["decision"] == "reject":
+                    self.model.add_rejection(segment_id, self._vectors[segment_id], decision["code_id"])
+                elif decision["decision"] == "none":
+                    for code in codes:
+                        self.model.add_rejection(segment_id, self._vectors[segment_id], code)
 
     # -- explaining ----------------------------------------------------------------------------------
     def explain(self, segment_id: int, *, top: int = 5) -> str:

@@ -47,12 +47,13 @@ class CodingTables:
             params = (coder,)
         return [dict(r) for r in self.db.execute(sql + " ORDER BY id", params)]
 
-    def add_decision(self, *, segment_id: int, code_id: str, coder: str, decision: str, score: float | None,
-                     suggester: str | None, undoes: int | None = None) -> int:
+    def add_decision(self, *, segment_id: int, code_id: str | None, coder: str, decision: str, score: float | None,
+                     suggester: str | None, undoes: int | None = None, note: str | None = None) -> int:
+        """Append a decision: 'accept', 'reject', 'none' (no code applies: code_id None) or 'undo' (of ``undoes``)."""
         cursor = self.db.execute(
-            "INSERT INTO decisions(segment_id, code_id, coder, decision, score, suggester, undoes, created_at)"
-            " VALUES (?,?,?,?,?,?,?,?)",
-            (segment_id, code_id, coder, decision, score, suggester, undoes, now()),
+            "INSERT INTO decisions(segment_id, code_id, coder, decision, score, suggester, undoes, created_at, note)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (segment_id, code_id, coder, decision, score, suggester, undoes, now(), note),
         )
         return int(cursor.lastrowid)
 
@@ -60,14 +61,14 @@ class CodingTables:
         return [dict(r) for r in self.db.execute("SELECT * FROM decisions ORDER BY id")]
 
     def standing_decisions(self) -> list[dict[str, Any]]:
-        """Accepts and rejects that no later 'undo' row took back, oldest first."""
+        """Accepts, rejects and 'none' (no code applies) that no later 'undo' row took back, oldest first."""
         return [dict(r) for r in self.db.execute(
-            "SELECT * FROM decisions d WHERE decision IN ('accept', 'reject')"
+            "SELECT * FROM decisions d WHERE decision IN ('accept', 'reject', 'none')"
             " AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id")]
 
     def last_standing_decision(self, coder: str) -> dict[str, Any] | None:
         row = self.db.execute(
-            "SELECT * FROM decisions d WHERE coder = ? AND decision IN ('accept', 'reject')"
+            "SELECT * FROM decisions d WHERE coder = ? AND decision IN ('accept', 'reject', 'none')"
             " AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id) ORDER BY id DESC LIMIT 1",
             (coder,)).fetchone()
         return dict(row) if row else None
