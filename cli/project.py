@@ -129,6 +129,9 @@ def _status_options(p: argparse.ArgumentParser) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     with registry.open_project(args.project) as project:
         status = project.status()
+        from .team import round_status
+
+        status["round"] = round_status(project.store)
         if args.json:
             print(json.dumps(status, indent=2, ensure_ascii=False))
             return 0
@@ -142,6 +145,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print("  codings       " + (", ".join(f"{c}: {n}" for c, n in coders.items()) or "none"))
         print(f"  decisions     {status['decisions']}")
         print(f"  index         {status['index']['state']} ({status['index']['model']})")
+        from .team import round_lines
+
+        for line in round_lines(project.store):
+            print("  " + line)
         if args.documents:
             print("\nDocuments:")
             for d in project.store.documents():

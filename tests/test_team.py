@@ -173,3 +173,139 @@ def test_coder_view_lets_through_older_rows_and_own_rows():
             {"coder": "ben", "created_at": "2026-01-03T10:00:00.000+00:00"},
             {"coder": "ana", "created_at": "2026-01-03T10:00:00.000+00:00"}]
     assert view.filter(rows) == [rows[0], rows[2]]
+
+
+# -- agreement ---------------------------------------------------------------------------------------------------
+def two_coder_project(tmp_path, encoder):
+    """ana and ben each coded every participant turn of two documents (imported): known disagreements."""
+    from index.project import Project
+
+    folder = tmp_path / "two"
+    folder.mkdir()
+    lines = ["P1: The waiting list was months long.", "P1: Staff were kind to me.", "P1: Parking cost a fortune.",
+             "P1: Nobody called me back for months.", "P1: The nurse listened with respect.",
+             "P1: I paid ten pounds to park.", "P1: Months on the list again.", "P1: They were rude at reception."]
+    (folder / "D1.txt").write_text("\n".join(lines[:4]) + "\n")
+    (folder / "D2.txt").write_text("\n".join(lines[4:]) + "\n")
+    (folder / "codebook.csv").write_text("code,parent,name,description\nW,,Waiting,delays\nR,,Respect,kindness\n"
+                                         "P,,Parking,parking costs\n")
+    ana = ["W", "R", "P", "W", "R", "P", "W", "R"]
+    ben = ["W", "R", "W", "W", "P", "P", "W", "W"]
+    rows = ["document,text,code,coder"]
+    for i, line in enumerate(lines):
+        doc, text = ("D1" if i < 4 else "D2"), line.split(": ", 1)[1]
+        rows += [f"{doc},{text},{ana[i]},ana", f"{doc},{text},{ben[i]},ben"]
+    (folder / "codings.csv").write_text("\n".join(rows) + "\n")
+    p = Project.init(folder / "proj")
+    p.use_encoder(encoder)
+    p.import_documents([folder / "D1.txt", folder / "D2.txt"])
+    p.import_codebook(folder / "codebook.csv")
+    p.import_codings(folder / "codings.csv")
+    return p, ana, ben
+
+
+def test_tab_figures_equal_eval_and_the_reference_implementations(tmp_path, fake_encoder):
+    import krippendorff
+    from sklearn.metrics import cohen_kappa_score
+
+    from eval.agreement import human_agreement
+    from eval.project_eval import project_data
+    from eval.team_agreement import project_agreement
+
+    p, ana, ben = two_coder_project(tmp_path, fake_encoder)
+    try:
+        [result] = project_agreement(p, n_boot=200)
+        data = project_data(p)
+        evaluated = human_agreement(data.codings, data.codes)
+    finally:
+        p.close()
+    assert result["coders"] == ["ana", "ben"] and result["units"] == 8
+    for entry in result["per_code"]:
+        code = entry["code"]
+        a = [int(x == code) for x in ana]
+        b = [int(x == code) for x in ben]
+        kappa, low, high = entry["kappa"]
+        assert kappa == pytest.approx(cohen_kappa_score(a, b))
+        assert kappa == pytest.approx(evaluated["per_code"][code]["mean_pairwise_kappa"])
+        assert entry["alpha"][0] == pytest.approx(krippendorff.alpha(reliability_data=[a, b],
+                                                                     level_of_measurement="nominal"))
+        assert entry["alpha"][0] == pytest.approx(evaluated["per_code"][code]["krippendorff_alpha"])
+        assert entry["percent"][0] == pytest.approx(np.mean([x == y for x, y in zip(a, b)]))
+        assert low <= high
+    assert result["overall"]["kappa"][0] == pytest.approx(evaluated["overall"]["mean_pairwise_kappa"])
+    assert [d["document"] for d in result["per_document"]] == ["D1", "D2"]
+    assert result["per_document"][0]["units"] == 4
+
+
+def test_uncoded_segments_count_by_default_and_can_be_left_out(project):
+    from eval.pairwise import pair_agreement
+
+    ratings_ = {"ana": {1: {"W"}, 2: set(), 3: set(), 4: {"R"}}, "ben": {1: {"W"}, 2: set(), 3: {"R"}, 4: {"R"}}}
+    groups = {1: "d1", 2: "d1", 3: "d2", 4: "d2"}
+    with_uncoded = pair_agreement(ratings_, "ana", "ben", ["W", "R"], groups, n_boot=0)
+    without = pair_agreement(ratings_, "ana", "ben", ["W", "R"], groups, include_uncoded=False, n_boot=0)
+    assert with_uncoded["units"] == 4 and without["units"] == 3 and without["uncoded_left_out"] == 1
+    # code R: ana 0,0,0,1 / ben 0,0,1,1 -> 3 of 4 agree; without segment 2: 2 of 3
+    r = {e["code"]: e for e in with_uncoded["per_code"]}["R"]
+    assert r["percent"][0] == pytest.approx(0.75)
+    assert {e["code"]: e for e in without["per_code"]}["R"]["percent"][0] == pytest.approx(2 / 3)
+
+
+# -- reconciliation ---------------------------------------------------------------------------------------------
+def test_reconciliation_stores_consensus_with_a_trail_and_undo(tmp_path, fake_encoder):
+    from suggest.reconcile import disagreements, reconcile, undo_last
+
+    p, ana, ben = two_coder_project(tmp_path, fake_encoder)
+    try:
+        before = {(c["segment_id"], c["code_id"], c["coder"]) for c in p.store.codings()}
+        rows = disagreements(p.store, ["ana", "ben"])
+        assert len(rows) == sum(x != y for x, y in zip(ana, ben)) == 3
+        first, second = rows[0], rows[1]
+        assert first.codes == {"ana": frozenset({"P"}), "ben": frozenset({"W"})} and first.agreed is None
+        suggester = ProjectSuggester(p).fit()
+        assert reconcile(suggester, first.segment_id, ["P"], coders=["ana", "ben"]) == 1
+        assert reconcile(suggester, second.segment_id, [], coders=["ana", "ben"]) == 1  # no code applies
+        with pytest.raises(CodeseedError, match="reconciled already"):
+            reconcile(suggester, first.segment_id, ["W"], coders=["ana", "ben"])
+        with pytest.raises(CodeseedError, match="no code 'Z'"):
+            reconcile(suggester, rows[2].segment_id, ["Z"], coders=["ana", "ben"])
+        after = {(c["segment_id"], c["code_id"], c["coder"]) for c in p.store.codings()}
+        assert after - before == {(first.segment_id, "P", "consensus")}  # nobody's codings changed
+        trail = [d for d in p.store.decisions() if d["coder"] == "consensus"]
+        assert [(d["decision"], d["note"]) for d in trail] == [("accept", "reconciled: ana, ben"),
+                                                             ("none", "reconciled: ana, ben")]
+        shown = disagreements(p.store, ["ana", "ben"])
+        assert shown[0].agreed == frozenset({"P"}) and shown[1].agreed == frozenset()
+        assert undo_last(suggester) == (second.segment_id, [None])
+        assert undo_last(suggester) == (first.segment_id, ["P"])
+        assert undo_last(suggester) is None
+        assert {(c["segment_id"], c["code_id"], c["coder"]) for c in p.store.codings()} == before
+        assert len(p.store.decisions()) == 4  # two decisions and two undo rows: nothing erased
+    finally:
+        p.close()
+
+
+# -- command line -------------------------------------------------------------------------------------------------
+def test_cli_round_start_status_close(project, capsys):
+    import json
+
+    from codeseed_cli import main
+
+    folder = str(project.folder)
+    assert main(["round", "start", folder]) == 2
+    assert "--coders ana,ben" in capsys.readouterr().err
+    assert main(["round", "start", folder, "--coders", "ana,ben", "--documents", "P1"]) == 0
+    assert "ana, ben each code 3 segments" in capsys.readouterr().out
+    assert main(["round", "start", folder, "--coders", "cy,dee"]) == 2
+    assert "still open" in capsys.readouterr().err
+    assert main(["status", folder]) == 0
+    out = capsys.readouterr().out
+    assert "Round 1 (blind)" in out and "ana: reviewed 0 of 3" in out and "ben: reviewed 0 of 3" in out
+    assert main(["status", folder, "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["round"]["coders"] == ["ana", "ben"] and status["round"]["segments"] == 3
+    assert main(["round", "close", folder]) == 0
+    assert main(["round", "status", folder]) == 0
+    assert "No round is open (1 closed)" in capsys.readouterr().out
+    assert main(["round", "close", folder]) == 2
+    assert "no round is open" in capsys.readouterr().err
