@@ -1,6 +1,8 @@
 """What every tab of the coding app shares: one project, one suggester, one lock, and how an error is shown.
 
-A :class:`CodingApp` is one project served to any number of browser tabs. Each browser tab's review state is a
+A :class:`CodingApp` is one project served to any number of browser tabs. While a blind coding round is open
+(:mod:`index.rounds`), each of its coders gets a suggester of their own (:meth:`CodingApp.suggester_for`), fitted on
+the codings in place before the round and that coder's decisions only; everyone else shares ``app.suggester``. Each browser tab's review state is a
 :class:`~suggest.review.ReviewSession` (its queue, position and coder) that holds ``app.lock`` for every call, so
 coders' decisions never interleave on the one SQLite connection and every coder's decision teaches the suggester
 the others use. Anything else touching the project holds ``app.lock`` too.
@@ -18,6 +20,7 @@ import threading
 from index.errors import CodeseedError
 from index.types import coder_name
 from index.project import Project
+from index.rounds import view_for
 from suggest.project_suggester import ProjectSuggester
 from suggest.review import ReviewSession
 
@@ -32,11 +35,38 @@ class CodingApp:
         self.coder = coder_name(coder)  # fixed by the server (--coder): the coder box is read-only
         self.lock = threading.RLock()
         self.renders = itertools.count(1)  # every answer to the browser is numbered: tests see when one arrived
+        self.coder_suggesters: dict[tuple[str, str], ProjectSuggester] = {}  # (round start, coder) -> suggester
+        self.predictions: dict[int, dict[int, set[str]] | None] = {}  # round id -> the pre-round suggester's codes
         with self.lock:
             self.suggester = suggester or ProjectSuggester(project).fit()
 
+    def suggester_for(self, coder: str | None) -> ProjectSuggester:
+        """The suggester ``coder`` reviews with: their own while they code in an open round, else the shared one."""
+        with self.lock:
+            view = view_for(self.project.store, coder)
+            if view is None:
+                return self.suggester
+            key = (view.since, view.coder)
+            if key not in self.coder_suggesters:
+                self.coder_suggesters[key] = ProjectSuggester(self.project, view=view).fit()
+            return self.coder_suggesters[key]
+
+    def round_predictions(self) -> dict[int, set[str]] | None:
+        """The confident codes of the suggester fitted before the latest round, per round segment (cached)."""
+        from eval.team_agreement import round_predictions
+        from index.rounds import all_rounds
+
+        with self.lock:
+            rounds = all_rounds(self.project.store)
+            if not rounds:
+                return None
+            if rounds[-1].id not in self.predictions:
+                self.predictions[rounds[-1].id] = round_predictions(self.project)
+            return self.predictions[rounds[-1].id]
+
     def new_session(self, coder: str | None) -> ReviewSession:
-        return ReviewSession(self.project, self.suggester, self.coder or coder, lock=self.lock)
+        coder = self.coder or coder
+        return ReviewSession(self.project, self.suggester_for(coder), coder, lock=self.lock)
 
     def view(self, session: ReviewSession, error: str | None = None) -> tuple[str, str]:
         """The review card and side panel for ``session`` (with ``error`` shown), or the error that stopped them."""

@@ -19,6 +19,8 @@ A spec (paths are relative to the DATA_DIR given on the command line, so no data
     drop:                                  # optional: rows matching any condition are left out
       - {column: Labelling not possible, equals: 1}
     drop_empty_text: true                  # default true
+    no_code_decisions: true                # optional: also run the suggester with uncoded training rows taken
+                                           #   as "no code applies" decisions (suggester_no_code)
     group: Respondent ID                   # optional: segments of a group are never split across train/test
     unit: [transcript_id, utterance_id]    # optional: columns naming a segment when it has several rows
     coder: annotator_id                    # optional: who coded each row (several coders: human–human figures)
@@ -46,7 +48,7 @@ from typing import Any
 from . import splits
 from .bench_data import BenchData, load_bench
 from .bench_spec import BenchSpec, BenchSpecError, load_spec, split_field
-from .methods import CodedData
+from .methods import CodedData, SuggesterMethod, default_methods
 from .runner import LEARNING_CURVE_SIZES, evaluate
 
 __all__ = ["run_bench", "make_folds", "bench_cache_path",
@@ -106,7 +108,11 @@ def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | 
                      codes=bench.codes, names=bench.names, prototypes=prototypes, unit_ids=bench.unit_ids,
                      codings=bench.codings, notes=bench.notes)
     fold_list, description, grouped = make_folds(spec, bench, folds)
+    methods = default_methods(prototypes=data.prototypes is not None)
+    if spec.no_code_decisions:
+        methods.insert(1, SuggesterMethod(no_code=True))
     result = evaluate(data, fold_list, split=description, n_boot=spec.bootstrap if n_boot is None else n_boot,
+                      methods=methods,
                       learning_curve_sizes=(spec.learning_curve or LEARNING_CURVE_SIZES) if learning_curve else None,
                       progress=progress, check_groups=grouped)
     result["spec"] = {"file": str(spec.path), "name": spec.name, "description": spec.description,

@@ -15,7 +15,8 @@ __all__ = ["BenchSpecError", "BenchSpec", "Condition", "load_spec", "split_field
 
 SPLIT_MODES = ("kfold", "loo", "logo", "train_test")
 KNOWN_FIELDS = {"name", "description", "data", "encoding", "text", "codes", "keep", "drop", "drop_empty_text",
-                "group", "unit", "coder", "codebook", "split", "reference", "learning_curve", "bootstrap"}
+                "group", "unit", "coder", "codebook", "split", "reference", "learning_curve", "bootstrap",
+                "no_code_decisions"}
 
 
 class BenchSpecError(CodeseedError):
@@ -55,6 +56,7 @@ class BenchSpec:
     reference: dict[str, Any] | None = None
     learning_curve: list[int | None] | None = None
     bootstrap: int = 1000
+    no_code_decisions: bool = False  # also run the suggester taking uncoded training rows as "no code applies"
 
     def error(self, message: str, field: str, fix: str | None = None) -> BenchSpecError:
         return BenchSpecError(message, file=str(self.path), field=field, fix=fix)
@@ -106,6 +108,7 @@ def _read_optional_fields(spec: BenchSpec, raw: dict[str, Any], where: str) -> N
     spec.keep = _conditions(raw.get("keep"), "keep", where)
     spec.drop = _conditions(raw.get("drop"), "drop", where)
     spec.drop_empty_text = bool(raw.get("drop_empty_text", True))
+    spec.no_code_decisions = bool(raw.get("no_code_decisions", False))
     for key in ("group", "coder"):
         if raw.get(key) is not None:
             setattr(spec, key, str(raw[key]))

@@ -9,6 +9,8 @@ Methods, each fitted on the training segments of a fold and asked about the test
 ``suggester``       the product: :class:`suggest.estimator.CodeSuggester` with default parameters, fitted on
                     the training segments with the codebook prototypes (:func:`suggest.project_suggester.prototype_text`
                     embedded). Predicted codes: ``scores >= thresholds_`` (it may abstain); ranking: scores.
+                    ``SuggesterMethod(no_code=True)`` (``suggester_no_code``) also takes every training segment
+                    without a code as a "no code applies" decision: a rejection of every code, as in a project.
 ``most_frequent``   every segment gets the m codes most frequent in training, m = the mean number of codes
                     per training segment, rounded, at least 1. Ranking and score: training frequency.
 ``tfidf_svm``       TF-IDF of word 1-2-grams (sublinear tf) + one linear SVM per code (one-vs-rest, C=1).
@@ -91,8 +93,11 @@ class Prediction:
 class SuggesterMethod:
     name, label, probabilistic = "suggester", "codeseed suggester", True
 
-    def __init__(self, **params: Any) -> None:
+    def __init__(self, *, no_code: bool = False, **params: Any) -> None:
         self.params = params
+        self.no_code = no_code
+        if no_code:
+            self.name, self.label = "suggester_no_code", "codeseed suggester + no-code decisions"
 
     def predict(self, data: CodedData, train: np.ndarray, test: np.ndarray) -> Prediction:
         model = self.fit(data, train)
@@ -103,9 +108,15 @@ class SuggesterMethod:
     def fit(self, data: CodedData, train: np.ndarray) -> CodeSuggester:
         examples = [Example(int(i), {data.codes[j]: None for j in np.flatnonzero(data.Y[i])}, data.groups[i])
                     for i in train]
-        return CodeSuggester(**self.params).fit(
+        model = CodeSuggester(**self.params).fit(
             data.vectors[train], examples, codes=data.codes, texts=[data.texts[i] for i in train],
             prototypes=data.prototypes)
+        if self.no_code:  # as ProjectSuggester does with a coder's "no code applies"
+            for i in train:
+                if not data.Y[i].any():
+                    for code in data.codes:
+                        model.add_rejection(int(i), data.vectors[i], code)
+        return model
 
 
 class MostFrequentMethod:

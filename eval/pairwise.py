@@ -62,10 +62,37 @@ def _overall(rows: Sequence[tuple[frozenset, frozenset]], codes: Sequence[Hashab
     return out
 
 
-def _interval(by_group: dict[Hashable, list[Any]], statistic, n_boot: int) -> tuple[float, float]:
+def _figures_by_code(rows: Sequence[tuple[frozenset, frozenset]], codes: Sequence[Hashable]) -> dict[Any, Any]:
+    """Every figure per code and overall (key None) for (codes a, codes b) rows: one bootstrap replicate."""
+    out: dict[Any, Any] = {code: code_figures([(int(code in x), int(code in y)) for x, y in rows]) for code in codes}
+    out[None] = _overall(rows, codes)
+    return out
+
+
+def _intervals(by_group: dict[Hashable, list[Any]], codes: Sequence[Hashable], n_boot: int) -> dict[Any, Any]:
+    """95% percentile intervals of every figure (per code, and overall under None), documents resampled whole.
+
+    One pass: each replicate draws documents once (:func:`eval.metrics.bootstrap_statistics`, seed 0) and computes
+    every figure on them; replicates where a figure is undefined (NaN) are left out of its interval."""
+    keys = [*codes, None]
     if n_boot <= 0 or len(by_group) < 2:
-        return float("nan"), float("nan")
-    return metrics.bootstrap_ci(by_group, statistic, n_resamples=n_boot, seed=0)
+        return {k: {name: (float("nan"), float("nan")) for name in FIGURES} for k in keys}
+    replicates: list[dict[Any, Any]] = []
+
+    def statistic(items: list[Any]) -> float:
+        replicates.append(_figures_by_code(items, codes))
+        return 0.0
+
+    metrics.bootstrap_statistics(by_group, statistic, n_resamples=n_boot, seed=0)
+    out: dict[Any, Any] = {}
+    for key in keys:
+        out[key] = {}
+        for name in FIGURES:
+            values = np.array([r[key][name] for r in replicates], dtype=float)
+            values = values[~np.isnan(values)]
+            out[key][name] = ((float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+                              if values.size else (float("nan"), float("nan")))
+    return out
 
 
 def pair_agreement(ratings: Ratings, a: str, b: str, codes: Sequence[Hashable], groups: Mapping[Hashable, Hashable],
@@ -85,23 +112,17 @@ def pair_agreement(ratings: Ratings, a: str, b: str, codes: Sequence[Hashable], 
     by_group: dict[Hashable, list[Any]] = {}
     for u in units:
         by_group.setdefault(groups.get(u), []).append(rows[u])
+    used = [c for c in codes if any(c in x or c in y for x, y in rows.values())]
+    ranges = _intervals(by_group, used, n_boot)
     per_code = []
-    for code in codes:
+    for code in used:
         figures = exact["per_code"][code]
         support = (sum(code in pair[a][u] for u in units), sum(code in pair[b][u] for u in units))
-        if not any(support):
-            continue
         entry: dict[str, Any] = {"code": code, "applied": support}
         for name in FIGURES:
-            value = figures[_KEYS[name]]
-            low, high = _interval(by_group, lambda items, c=code, n=name: code_figures(
-                [(int(c in x), int(c in y)) for x, y in items])[n], n_boot)
-            entry[name] = (float(value), low, high)
+            entry[name] = (float(figures[_KEYS[name]]), *ranges[code][name])
         per_code.append(entry)
-    overall = {}
-    for name in FIGURES:
-        value = exact["overall"][_KEYS[name]]
-        overall[name] = (float(value), *_interval(by_group, lambda items, n=name: _overall(items, codes)[n], n_boot))
+    overall = {name: (float(exact["overall"][_KEYS[name]]), *ranges[None][name]) for name in FIGURES}
     per_document = [{"document": g, "units": len(items), **_overall(items, codes)} for g, items in by_group.items()]
     beside = suggester_vs_coders(pair, predicted, codes) if predicted is not None else None
     everything = len(shared(ratings, a, b))

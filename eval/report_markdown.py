@@ -85,11 +85,13 @@ def _methods_section(result: dict[str, Any]) -> list[str]:
     lines += ["", f"Intervals: 95% percentile bootstrap resampling the {any_m.get('bootstrap_groups')} groups "
               f"({any_m.get('n_boot')} replicates, seed 0). Ranking figures (hit@k, MRR, coverage) are over the "
               f"{any_m.get('ranked_segments')} tested segments with at least one true code."]
-    uncoded = [(result["methods"][n]["label"], result["methods"][n].get("abstained_on_uncoded"))
+    uncoded = [(result["methods"][n]["label"], result["methods"][n].get("abstained_on_uncoded"),
+                result["methods"][n].get("codes_on_uncoded"))
                for n in ordered_methods(result) if result["methods"][n].get("abstained_on_uncoded") is not None]
     if uncoded:
         lines += ["", "Segments without any true code: share on which the method made no confident suggestion "
-                  "(higher is better): " + "; ".join(f"{label} {fmt(v)}" for label, v in uncoded) + "."]
+                  "(higher is better), and confident codes per such segment, all false (lower is better): "
+                  + "; ".join(f"{label} {fmt(v)}, {fmt(n)}" for label, v, n in uncoded) + "."]
     return lines
 
 

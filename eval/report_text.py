@@ -12,7 +12,7 @@ import numpy as np
 __all__ = ["METHOD_ORDER", "number", "fmt", "interval", "to_json", "ordered_methods", "markdown_table",
            "summary_table"]
 
-METHOD_ORDER = ("suggester", "tfidf_svm", "knn", "zero_shot", "most_frequent")
+METHOD_ORDER = ("suggester", "suggester_no_code", "tfidf_svm", "knn", "zero_shot", "most_frequent")
 
 
 def number(x: Any) -> float | None:

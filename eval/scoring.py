@@ -75,6 +75,10 @@ def method_metrics(data: CodedData, run: MethodRun, tested: np.ndarray, *, n_boo
     uncoded = ~has_truth
     out["uncoded_segments"] = int(uncoded.sum())
     out["abstained_on_uncoded"] = float((~run.confident[tested][uncoded]).mean()) if uncoded.any() else None
+    # on segments humans left uncoded every suggested code is a false one: how many, per such segment
+    out["codes_on_uncoded"] = float(P[uncoded].sum(axis=1).mean()) if uncoded.any() else None
+    predicted_total = int(P.sum())
+    out["micro_precision"] = float((T & P).sum() / predicted_total) if predicted_total else None
     hits1 = metrics.hits_at_k(ranked, truth, 1)  # per tested segment; empty truth counts as a miss
     hits3 = metrics.hits_at_k(ranked, truth, 3)
     if run.probabilistic and ranked_t:

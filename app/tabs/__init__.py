@@ -15,9 +15,9 @@ every handler and show it with :func:`app.render.message`, and add its ``TAB`` t
 
 from __future__ import annotations
 
-from . import agreement, ask, codebook, review, transfer
+from . import agreement, ask, codebook, review, team, transfer
 from .base import FAST, Shell, Tab
 
-TABS: list[Tab] = [review.TAB, codebook.TAB, agreement.TAB, ask.TAB, transfer.TAB]
+TABS: list[Tab] = [review.TAB, codebook.TAB, agreement.TAB, team.TAB, ask.TAB, transfer.TAB]
 
 __all__ = ["FAST", "TABS", "Shell", "Tab"]
