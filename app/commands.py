@@ -19,7 +19,7 @@ from index.errors import CodeseedError
 from suggest.review import ReviewSession
 
 # action -> what it does to the session (accept and reject act on `code`, or the focused suggestion if empty)
-ACTIONS = ("accept", "reject", "next", "previous", "skip", "undo")
+ACTIONS = ("accept", "reject", "none", "next", "previous", "skip", "undo")  # none: no code applies (key 0)
 FIELDS = ("action", "segment", "code", "coder")
 FIX = "reload the page; if it happens again, report it with the text above"
 
@@ -58,6 +58,8 @@ class Command:
             session.accept(self.code, segment_id=self.segment)
         elif self.action == "reject":
             session.reject(self.code, segment_id=self.segment)
+        elif self.action == "none":
+            session.no_code(segment_id=self.segment)
         else:
             getattr(session, self.action)()  # next, previous, skip, undo: the session's methods of that name
 

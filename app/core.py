@@ -66,7 +66,8 @@ class CodingApp:
 
     def new_session(self, coder: str | None) -> ReviewSession:
         coder = self.coder or coder
-        return ReviewSession(self.project, self.suggester_for(coder), coder, lock=self.lock)
+        return ReviewSession(self.project, self.suggester_for(coder), coder, lock=self.lock,
+                             suggester_for=self.suggester_for)
 
     def view(self, session: ReviewSession, error: str | None = None) -> tuple[str, str]:
         """The review card and side panel for ``session`` (with ``error`` shown), or the error that stopped them."""

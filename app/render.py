@@ -11,7 +11,7 @@ from typing import Any
 
 from suggest.review import ACCEPTED, ADDED, ORDERS, PENDING, REJECTED, Card, ItemView, clip_text
 
-KEYS = [("A", "accept"), ("X", "reject"), ("J K ↓ ↑", "move between suggestions"), ("1–9", "focus a suggestion"),
+KEYS = [("A", "accept"), ("X", "reject"), ("0", "no code applies"), ("J K ↓ ↑", "move between suggestions"), ("1–9", "focus a suggestion"),
         ("N →", "next segment"), ("P ←", "previous"), ("S", "skip to next unreviewed"), ("U", "undo"),
         ("C /", "add a code"), ("E", "evidence"), ("T", "context")]
 
@@ -46,6 +46,9 @@ def render_card(card: Card) -> str:
         f'<span class="cs-coding{" cs-mine" if c.mine else ""}" title="{esc(c.name)} — {esc(c.origin)}">'
         f'<b>{esc(c.code)}</b> {esc(clip_text(c.name, 48))} <i>{esc(c.coder)}</i></span>' for c in card.codings)
     codings = codings or '<span class="cs-none">no code yet</span>'
+    if card.no_code:
+        codings += '<span class="cs-coding cs-mine cs-nocode"><b>∅</b> no code applies <i>you</i></span>'
+    blind = f'<div class="cs-blind" role="note">{esc(card.blind)}</div>' if card.blind else ""
     timestamp = f" · {esc(s.timestamp)}" if s.timestamp else ""
     return f"""<div class="cs-card" data-segment="{s.id}" data-token="{card.token}">
   <div class="cs-top">
@@ -63,6 +66,7 @@ def render_card(card: Card) -> str:
   <blockquote class="cs-text" data-segment="{s.id}"><div class="cs-speaker">{esc(s.speaker or "—")}</div>{esc(s.text)}</blockquote>
   {turns(card.after, "after")}
   <div class="cs-codings"><span class="cs-label">Codes on this segment</span>{codings}</div>
+  {blind}
 </div>"""
 
 
@@ -81,7 +85,9 @@ def render_side(card: Card, error: str | None = None, render: int = 0) -> str:
     if card.segment is None:
         return head + "</div>"
     if not card.items:
-        return head + '<p class="cs-none">No code to suggest: add one with the picker (C).</p></div>'
+        why = ("You marked that no code applies (U undoes it)." if card.no_code
+               else "No code to suggest: add one with the picker (C).")
+        return head + f'<p class="cs-none">{why}</p></div>'
     rows = "".join(render_item(n, item, focused=n == card.focus, segment=segment)
                    for n, item in enumerate(card.items))
     return head + f'<ol class="cs-list">{rows}</ol></div>'

@@ -10,6 +10,9 @@
 ``runner``          cross-validation of every method on the same folds, the learning curve, ``evaluate``
 ``agreement``       human–human agreement, and the suggester beside each coder
 ``decisions``       acceptance rates from a project's decision log
+``pairwise``        two coders on the segments both reviewed: kappa, alpha, AC1, percent, per code and document,
+                    with document-bootstrap intervals (the app's Agreement tab); ``team_agreement`` feeds it a
+                    project's coders and the suggester they coded with
 ``project_eval``    ``codeseed eval PROJECT``
 ``bench``           ``codeseed bench SPEC DATA_DIR`` (the spec format); ``bench_spec`` reads and checks a spec,
                     ``bench_data`` reads its CSV and codebook into texts, labels, groups and codings

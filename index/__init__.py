@@ -8,6 +8,8 @@ Rooms:
                    (``store/store.py``); all SQL lives here
 ``ingest/``        reading input: transcript readers, speaker turns → segments, codebooks, codings, attributes, user tables
 ``exchange/``      REFI-QDA (.qdpx/.qdc) in and out, and the codings CSV export
+``rounds.py``      blind coding rounds: who codes which segments, what each round coder may see (``CoderView``),
+                   and each coder's reviewed segments (``ratings``)
 ``types.py``       the plain records every layer shares: ``Segment``, ``Code``, ``Turn``, ``ParsedDocument``; and
                    :func:`~index.types.coder_name`, the one rule for coder names
 

@@ -7,6 +7,8 @@ question.
 ``calibration.py``        Platt scaling and per-code thresholds
 ``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project; stores suggestions, records
                           each accept/reject/undo (:meth:`~ProjectSuggester.decide` turns an accept into a coding)
+                          and "no code applies" (``decide_none``); with a round coder's view it sees only their work
+``reconcile.py``          the disagreements between coders, and the agreed codes stored under ``consensus``
 ``review/``               the review session behind the app: queue, what the screen shows, and ``review/session.py``,
                           **where a coding's code is chosen** by a coder (accept, reject, the code picker); see its map
 ``suggestions_csv.py``    suggestions → CSV and the ``--explain`` text

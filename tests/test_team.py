@@ -309,3 +309,56 @@ def test_cli_round_start_status_close(project, capsys):
     assert "No round is open (1 closed)" in capsys.readouterr().out
     assert main(["round", "close", folder]) == 2
     assert "no round is open" in capsys.readouterr().err
+
+
+# -- the review session ---------------------------------------------------------------------------------------------
+def test_review_no_code_key_counts_as_reviewed_and_undoes(project):
+    from suggest.review import ReviewSession
+
+    session = ReviewSession(project, ProjectSuggester(project).fit(), coder="ana")
+    first = session.segment_id
+    assert session.card().progress.reviewed == 0 and session.card().items
+    session.no_code()
+    card = session.card()
+    assert card.no_code and card.reviewed and card.progress.reviewed == 1 and card.items == ()
+    assert "No code applies" in card.message
+    session.undo()
+    card = session.card()
+    assert card.segment.id == first and not card.no_code and not card.reviewed and card.items
+    assert "Undone: marking no code applies" in card.message
+    session.accept()
+    with pytest.raises(CodeseedError, match="undo those codes first"):
+        session.no_code()
+
+
+def test_review_in_a_round_is_blind_and_follows_the_round(project):
+    from suggest.review import ReviewSession
+
+    suggesters = {}
+
+    def suggester_for(coder):
+        view = view_for(project.store, coder)
+        key = (view.since, coder) if view else None
+        if key not in suggesters:
+            suggesters[key] = ProjectSuggester(project, view=view).fit()
+        return suggesters[key]
+
+    ana = ReviewSession(project, suggester_for("ana"), "ana", suggester_for=suggester_for)
+    ben = ReviewSession(project, suggester_for("ben"), "ben", suggester_for=suggester_for)
+    cy = ReviewSession(project, suggester_for("cy"), "cy", suggester_for=suggester_for)
+    found = start_round(project.store, "ana,ben", ["P1"])
+    cat = segment(project, "My cat")
+    ana.goto(ana.queue.index(cat) + 1)  # the round reaches open sessions at their next call
+    assert ana.suggester.view.coder == "ana" and ana.queue == list(found.segment_ids)
+    top = ana.card().items[0].code
+    ana.accept()
+    ben.goto(ben.queue.index(cat) + 1)
+    card = ben.card()
+    assert [c.coder for c in card.codings] == [] and card.blind and "not ana's" in card.blind
+    assert top in {i.code for i in card.items if i.status == "pending"}  # ana's accept is not ben's
+    cy.goto(cy.queue.index(cat) + 1)  # outside the round: sees everything, shares the suggester
+    card = cy.card()
+    assert card.blind is None and cy.suggester.view is None and [c.coder for c in card.codings] == ["ana"]
+    close_round(project.store)
+    ben.next()
+    assert ben.suggester.view is None and ben.card().blind is None

@@ -4,9 +4,9 @@
   if (window.csCommand) return;
   const KEYS = {a: 'accept', x: 'reject', j: 'down', arrowdown: 'down', k: 'up', arrowup: 'up',
                 n: 'next', arrowright: 'next', p: 'previous', arrowleft: 'previous', s: 'skip', u: 'undo',
-                c: 'picker', '/': 'picker', e: 'evidence', t: 'context'};
-  const BUTTONS = {accept: 'cs-accept', reject: 'cs-reject', next: 'cs-next', previous: 'cs-previous',
-                   skip: 'cs-skip', undo: 'cs-undo'};
+                c: 'picker', '/': 'picker', e: 'evidence', t: 'context', '0': 'none'};
+  const BUTTONS = {accept: 'cs-accept', reject: 'cs-reject', none: 'cs-none', next: 'cs-next',
+                   previous: 'cs-previous', skip: 'cs-skip', undo: 'cs-undo'};
   const opened = new Set();
   const side = () => document.querySelector('#cs-side .cs-side');
   const rows = () => Array.from(document.querySelectorAll('#cs-side li.cs-sugg'));

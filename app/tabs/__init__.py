@@ -4,7 +4,9 @@ wiring), and ends with ``TAB = Tab(id, label, build)``.
 
 ``review.py``      one segment at a time, its suggestions with evidence, decided by keyboard
 ``codebook.py``    the code tree with counts and examples; editing a description
-``agreement.py``   acceptance rates from the decision log, and a cross-validation on the human codings
+``agreement.py``   coders compared live (kappa, alpha, AC1, per code and document, with intervals), acceptance
+                   rates from the decision log, and a cross-validation on the human codings
+``team.py``        blind coding rounds (start, progress, close) and reconciliation under the consensus coder
 ``ask.py``         a question in, verbatim quotes out
 ``transfer.py``    import (transcripts, codebook, attributes, codings, .qdpx) and export
 ``base.py``        what a tab is (:class:`Tab`), the shared page parts (:class:`Shell`)

@@ -18,10 +18,11 @@ from ..commands import Command
 from ..render import render_keys
 from .base import FAST, Tab
 
-# (action, label, variant, size) in two rows of three; each action is one of app.commands.ACTIONS
+# (action, label, variant, size) in two rows (four, then three); each action is one of app.commands.ACTIONS
 BUTTONS = (("accept", "✓ Accept (A)", "primary", "lg"), ("reject", "✗ Reject (X)", "stop", "lg"),
-           ("undo", "↶ Undo (U)", "secondary", "lg"), ("previous", "← Previous (P)", "secondary", "sm"),
-           ("skip", "Skip (S)", "secondary", "sm"), ("next", "Next (N) →", "secondary", "sm"))
+           ("none", "∅ No code (0)", "secondary", "lg"), ("undo", "↶ Undo (U)", "secondary", "lg"),
+           ("previous", "← Previous (P)", "secondary", "sm"), ("skip", "Skip (S)", "secondary", "sm"),
+           ("next", "Next (N) →", "secondary", "sm"))
 
 
 # -- handlers -------------------------------------------------------------------------------------------------
@@ -121,7 +122,7 @@ def review_panes() -> tuple[Any, Any, Any, dict[str, Any]]:
             card = gr.HTML(elem_id="cs-card", js_on_load=None)
             gr.HTML(render_keys(), js_on_load=None, elem_id="cs-keys")
         with gr.Column(scale=9, min_width=380):
-            for row in (BUTTONS[:3], BUTTONS[3:]):
+            for row in (BUTTONS[:4], BUTTONS[4:]):
                 with gr.Row(elem_classes="cs-buttons"):
                     for action, label, variant, size in row:
                         buttons[action] = gr.Button(label, variant=variant, elem_id=f"cs-{action}", min_width=90,

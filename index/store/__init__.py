@@ -8,6 +8,7 @@
 ``coding.py``      codings and their passages, decisions (append-only, enforced by triggers), suggestions,
                    suggester runs, exchange ids
 ``ask_queries.py`` the queries Ask needs (corpus fingerprint, segments coded with, coders by code), a block of their own
+``rounds.py``      the SQL of blind coding rounds (a round, its coders, the segments of its overlap)
 ``migrations/``    numbered ``NNN_name.sql`` files, applied in order on open
 
 Imports nothing of codeseed but :mod:`index.types` and :mod:`index.errors`.

@@ -7,6 +7,7 @@ to a :class:`ReviewSession`. Never imports :mod:`suggest.ask`.
                  :class:`Card`
 ``session.py``   :class:`ReviewSession`: one coder's pass through the queue, the accept/reject/add/undo loop
                  (**where a coding's code is chosen** by the coder), locking
+``rounds.py``    a blind round's review: the coder's own suggester, the round's segments as the queue
 ``codebook.py``  the codebook tab: the code tree with counts and examples, editing a description, the picker's list
 
 ::
@@ -19,6 +20,7 @@ to a :class:`ReviewSession`. Never imports :mod:`suggest.ask`.
     session.accept()               # the focused suggestion, committed to the store at once
     session.reject("2.3")          # a suggestion named by its code
     session.add_code("1.4")        # any code of the codebook (the app's picker)
+    session.no_code()              # no code applies to this segment (key 0)
     session.undo()                 # takes back ana's last decision and shows its segment again
     session.next(); session.skip() # skip: on to the next segment ana has not reviewed yet
     session.set_queue("uncertain", QueueFilter(attributes=(("setting", "generic"),)))

@@ -2,7 +2,8 @@
 standing decisions and the suggester's current suggestions), their evidence, and the :class:`Card` the app renders.
 
 **A segment on screen** lists the coder's own standing decisions on it (accepted, rejected, added from the picker)
-and the suggester's current top suggestions, best score first; the *focus* is the line the keys act on.
+and the suggester's current top suggestions, best score first; the *focus* is the line the keys act on. A "no code
+applies" decision is no line: the card says so (``Card.no_code``), and the suggester proposes nothing there.
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ class Card:
     message: str
     suggester: str
     token: int  # grows with every change of what is on screen
+    no_code: bool = False  # this coder decided that no code applies to the segment (key 0)
+    blind: str | None = None  # in a blind round: what this coder cannot see ("ana's round 1 ..."), else None
 
 
 def status_of(decision: Mapping[str, Any]) -> str:
@@ -98,6 +101,8 @@ def merge_items(ranked: Sequence[Suggestion], mine: Iterable[Mapping[str, Any]],
     items: list[Item] = []
     decided: set[str] = set()
     for (_, code), row in latest_decisions(mine).items():
+        if code is None:  # "no code applies": shown on the card (Card.no_code), not as a line
+            continue
         score = row["score"]
         status = status_of(row)
         confident = score is not None and score >= thresholds.get(code, 0.5)

@@ -30,6 +30,7 @@ from suggest.review.cards import (ACCEPTED, ADDED, PENDING, REJECTED, Card, Codi
 from suggest.review.codebook import picker_choices
 from suggest.review.queue import (ORDERS, QueueFilter, attribute_options, check_order, coded_outside_review,
                                   latest_decisions, order_queue, progress, reviewed_segments, select_segments)
+from suggest.review.rounds import SuggesterFor, blind_note, overlap
 
 PICKED_ORIGIN = "human"  # a code the coder chose from the codebook: a human coding, like an imported one
 NO_CODER = ("enter your coder name before deciding",
@@ -60,9 +61,10 @@ class ReviewSession:
 
     def __init__(self, project: Any, suggester: ProjectSuggester, coder: str | None = None, *,
                  lock: threading.RLock | None = None, top: int = 5, order: str = "document",
-                 filters: QueueFilter | None = None) -> None:
+                 filters: QueueFilter | None = None, suggester_for: SuggesterFor | None = None) -> None:
         self.project = project
         self.suggester = suggester
+        self.suggester_for = suggester_for  # a blind round gives its coders suggesters of their own
         self.lock = lock if lock is not None else threading.RLock()
         self.top = top
         self.coder = coder_name(coder)
@@ -103,14 +105,17 @@ class ReviewSession:
         self._code_order = {c.id: i for i, c in enumerate(codes)}
 
     def _sync(self) -> None:
-        """Rebuild after the suggester was fitted again (an import): new segments, codes, queue."""
-        if getattr(self.suggester, "run_id", None) != self._run_id:
+        """Rebuild after the suggester was fitted again (an import), or when a round starts or ends for this coder
+        (another suggester, another queue): new segments, codes, queue."""
+        wanted = self.suggester_for(self.coder) if self.suggester_for is not None else self.suggester
+        if wanted is not self.suggester or getattr(self.suggester, "run_id", None) != self._run_id:
+            self.suggester = wanted
             keep = self.segment_id
             self._load()
             self._build_queue(keep=keep)
 
     def _standing(self) -> list[dict[str, Any]]:
-        return self.project.store.standing_decisions()
+        return self.suggester.standing_decisions()  # in a blind round: before the round, and the coder's own
 
     def _mine(self, segment_id: int | None) -> list[dict[str, Any]]:
         """This coder's standing decisions on one segment."""
@@ -122,10 +127,11 @@ class ReviewSession:
 
     # -- the queue ---------------------------------------------------------------------------------------
     def _build_queue(self, keep: int | None = None) -> None:
-        store = self.project.store
         standing = self._standing()
-        outside = set() if self.filters.include_coded else coded_outside_review(store.codings(), standing)
+        outside = set() if self.filters.include_coded else coded_outside_review(self.suggester.codings(), standing)
         chosen = select_segments(self._segments.values(), self._attributes, self.filters, outside)
+        within = overlap(self.project, self.suggester)
+        chosen = chosen if within is None else [s for s in chosen if s.id in within]
         best: dict[int, Suggestion | None] = {}
         if self.order != "document" and chosen:
             ranked = self.suggester.suggest([s.id for s in chosen], top=1, store=False)
@@ -259,6 +265,7 @@ class ReviewSession:
         coder = coder_name(name)
         if coder != self.coder:
             self.coder = coder
+            self._sync()
             self._arrive(self.items[self.focus].code if self.items and self.focus is not None else None)
             self.message = ""
 
@@ -346,17 +353,30 @@ class ReviewSession:
             self.message = "Nothing to undo."
             return None
         segment_id, code = last["segment_id"], last["code_id"]
-        what = {"accept": "accepting", "reject": "rejecting"}[last["decision"]]
-        if segment_id == self.segment_id:
+        what = {"accept": "accepting ", "reject": "rejecting ", "none": "marking "}[last["decision"]]
+        what += code or "no code applies"
+        if segment_id == self.segment_id and code is None:  # the suggestions come back
+            self._arrive()
+            self.message = f"Undone: {what}."
+        elif segment_id == self.segment_id:
             self._restatus(focus_code=code)
-            self.message = f"Undone: {what} {code}."
+            self.message = f"Undone: {what}."
         elif segment_id in self.queue:
             self.index = self.queue.index(segment_id)
             self._arrive(focus_code=code)
-            self.message = f"Undone: {what} {code} (segment {self.index + 1} of the queue)."
+            self.message = f"Undone: {what} (segment {self.index + 1} of the queue)."
         else:
-            self.message = f"Undone: {what} {code} on segment {segment_id}, which is not in this queue."
+            self.message = f"Undone: {what} on segment {segment_id}, which is not in this queue."
         return last
+
+    @_locked
+    def no_code(self, segment_id: int | None = None) -> None:
+        """No code applies to the segment on screen (key 0): reviewed, and no code is suggested for it again."""
+        coder = self._require_coder()
+        self._on_screen(segment_id)
+        self.suggester.decide_none(self.segment_id, coder=coder)
+        self._arrive()
+        self.message = "No code applies: recorded (U undoes it)."
 
     # -- what the screen shows ------------------------------------------------------------------------------
     @_locked
@@ -365,7 +385,8 @@ class ReviewSession:
         reviewed = reviewed_segments(standing, self.coder)
         done = progress(self.queue, reviewed)
         common = {"progress": done, "coder": self.coder, "order": self.order, "filters": self.filters,
-                  "message": self.message, "suggester": self.suggester.version, "token": self._token}
+                  "message": self.message, "suggester": self.suggester.version, "token": self._token,
+                  "blind": blind_note(self.project, self.suggester)}
         if not self.queue:
             return Card(segment=None, position=0, total=0, attributes={}, before=(), after=(), items=(), focus=None,
                         codings=(), reviewed=False, **common)
@@ -375,10 +396,12 @@ class ReviewSession:
         items = tuple(item_view(it, self._codes, self._segments, thresholds) for it in self.items)
         codings = tuple(
             CodingView(c["code_id"], self._code_name(c["code_id"]), c["coder"], c["origin"], c["coder"] == self.coder)
-            for c in self.project.store.codings() if c["segment_id"] == segment.id)
+            for c in self.suggester.codings() if c["segment_id"] == segment.id)
+        no_code = any(r["decision"] == "none" for r in self._mine(segment.id))
         return Card(segment=segment, position=self.index + 1, total=len(self.queue),
                     attributes=dict(self._attributes.get(segment.id, {})), before=before, after=after,
-                    items=items, focus=self.focus, codings=codings, reviewed=segment.id in reviewed, **common)
+                    items=items, focus=self.focus, codings=codings, reviewed=segment.id in reviewed,
+                    no_code=no_code, **common)
 
     def _code_name(self, code: str) -> str:
         found = self._codes.get(code)
