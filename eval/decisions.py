@@ -83,12 +83,15 @@ def acceptance_by_score(decisions: Iterable[Row], *, bins: int = 5) -> list[dict
 
 def decision_summary(decisions: Iterable[Row], *, window: int = 50) -> dict[str, Any]:
     """Everything above in one JSON-ready dict (``overall``, ``by_code``, ``by_coder``, ``by_day``,
-    ``by_window``, ``by_score``, and how many decisions were ``undone``)."""
+    ``by_window``, ``by_score``, how many decisions were ``undone``, and how many standing "no code applies"
+    (``no_code``: not a decision on a suggestion, so outside the acceptance rates))."""
     rows = list(decisions)
     live = standing(rows)
+    undone = {r["undoes"] for r in rows if r["decision"] == "undo"}
     return {
         "overall": acceptance(live),
         "undone": sum(1 for r in rows if r["decision"] == "undo"),
+        "no_code": sum(1 for r in rows if r["decision"] == "none" and r["id"] not in undone),
         "by_code": acceptance_by(live, "code_id"),
         "by_coder": acceptance_by(live, "coder"),
         "by_day": acceptance_over_time(live, by="day"),

@@ -6,8 +6,11 @@ What counts:
   program). Accepted suggestions are left out: they are the suggester's own output, and grading it on them
   would flatter it. A segment's truth is every code any human coder applied to it (what the suggester
   learns from).
-* **Segments**: only segments with at least one human coding. An uncoded segment is not known to be
-  negative (it may simply not have been coded yet), so it is neither trained on nor tested.
+* **Segments**: segments with at least one human coding, and segments a coder marked "no code applies" (a
+  standing ``none`` decision): those are known negatives, tested as segments without a true code (is the
+  suggester silent there?) and, with the extra method ``suggester_no_code``, taught as the product teaches them
+  (a rejection of every code). Any other uncoded segment is not known to be negative (it may simply not have
+  been coded yet), so it is neither trained on nor tested.
 * **Codes**: codes with at least one human coding.
 * **Folds**: grouped K-fold by document or by participant (``--group-by``), so an interview is never
   both taught and tested.
@@ -29,7 +32,7 @@ from index.project import Project
 from suggest.project_suggester import prototype_text, suggestable_codes
 
 from .decisions import decision_summary
-from .methods import CodedData
+from .methods import CodedData, SuggesterMethod, default_methods
 from .runner import evaluate
 from .splits import grouped_kfold
 
@@ -56,7 +59,8 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
         by_segment.setdefault(c["segment_id"], {}).setdefault(c["code_id"], set()).add(c["coder"])
     coded = {code for codes in by_segment.values() for code in codes}
     codes = [c for c in suggestable_codes(all_codes, coded) if c.id in coded]
-    segments = store.segments(segment_ids=list(by_segment))
+    no_code = no_code_segments(store)
+    segments = store.segments(segment_ids=list(by_segment) + [s for s in no_code if s not in by_segment])
     texts = [s.text for s in segments]
     vectors, _ = project.embed(texts, progress=progress)
     prototypes, _ = project.embed([prototype_text(c) for c in codes])
@@ -64,7 +68,9 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
     Y = np.zeros((len(segments), len(codes)), dtype=np.int8)
     codings: dict[str, dict[int, set[str]]] = {}
     for i, s in enumerate(segments):
-        for code, coders in by_segment[s.id].items():
+        for coder in no_code.get(s.id, ()):  # reviewed, no code: a rating of its own for human agreement
+            codings.setdefault(coder, {}).setdefault(s.id, set())
+        for code, coders in by_segment.get(s.id, {}).items():
             if code in column:
                 Y[i, column[code]] = 1
             for coder in sorted(coders):
@@ -74,6 +80,9 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
               else f"document:{s.document_id}" for s in segments]
     notes = [f"truth: {len(human)} human codings (origin human or import) on {len(segments)} segments; "
              "accepted suggestions are not used as truth"]
+    if no_code:
+        notes.append(f"{sum(s not in by_segment for s in no_code)} segments marked 'no code applies' (and no human "
+                     "coding) are tested as segments without a true code")
     left_out = [c.id for c in suggestable_codes(all_codes, coded) if c.id not in coded]
     if left_out:
         notes.append(f"{len(left_out)} codes without human codings are not evaluated: {', '.join(left_out[:20])}"
@@ -83,6 +92,15 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
     return CodedData(name=project.folder.name, texts=texts, vectors=vectors, Y=Y, groups=groups,
                      codes=[c.id for c in codes], names=[c.name for c in codes], prototypes=prototypes,
                      unit_ids=[s.id for s in segments], codings=codings, notes=notes)
+
+
+def no_code_segments(store) -> dict[int, list[str]]:
+    """Segment -> the coders whose standing decision on it is "no code applies"."""
+    out: dict[int, list[str]] = {}
+    for row in store.standing_decisions():
+        if row["decision"] == "none":
+            out.setdefault(row["segment_id"], []).append(row["coder"])
+    return out
 
 
 def run_project_eval(project: Project, *, folds: int = 5, group_by: str = "document", out: Any = None,
@@ -96,8 +114,11 @@ def run_project_eval(project: Project, *, folds: int = 5, group_by: str = "docum
         raise ProjectError(f"cannot cross-validate: {error}", file=str(project.folder),
                            fix="code segments in at least two documents (or participants), "
                                "or use --group-by document") from None
+    methods = default_methods(prototypes=data.prototypes is not None)
+    if not data.Y.any(axis=1).all():  # "no code applies" segments: also as the product learns from them
+        methods.insert(1, SuggesterMethod(no_code=True))
     result = evaluate(data, fold_list, split=f"grouped {len(fold_list)}-fold cross-validation by {group_by}",
-                      n_boot=n_boot, progress=progress,
+                      n_boot=n_boot, progress=progress, methods=methods,
                       learning_curve_sizes=None if not learning_curve else (1, 2, 5, 10, 20, None))
     decisions = project.store.decisions()
     result["decisions"] = decision_summary(decisions) if decisions else None

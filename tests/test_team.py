@@ -177,7 +177,8 @@ def test_coder_view_lets_through_older_rows_and_own_rows():
 
 # -- agreement ---------------------------------------------------------------------------------------------------
 def two_coder_project(tmp_path, encoder):
-    """ana and ben each coded every participant turn of two documents (imported): known disagreements."""
+    """ana and ben each coded every participant turn of two documents but the last (imported): known
+    disagreements."""
     from index.project import Project
 
     folder = tmp_path / "two"
@@ -186,7 +187,7 @@ def two_coder_project(tmp_path, encoder):
              "P1: Nobody called me back for months.", "P1: The nurse listened with respect.",
              "P1: I paid ten pounds to park.", "P1: Months on the list again.", "P1: They were rude at reception."]
     (folder / "D1.txt").write_text("\n".join(lines[:4]) + "\n")
-    (folder / "D2.txt").write_text("\n".join(lines[4:]) + "\n")
+    (folder / "D2.txt").write_text("\n".join(lines[4:]) + "\nP1: The weather was nice that day.\n")  # uncoded
     (folder / "codebook.csv").write_text("code,parent,name,description\nW,,Waiting,delays\nR,,Respect,kindness\n"
                                          "P,,Parking,parking costs\n")
     ana = ["W", "R", "P", "W", "R", "P", "W", "R"]
@@ -281,8 +282,29 @@ def test_reconciliation_stores_consensus_with_a_trail_and_undo(tmp_path, fake_en
         assert undo_last(suggester) is None
         assert {(c["segment_id"], c["code_id"], c["coder"]) for c in p.store.codings()} == before
         assert len(p.store.decisions()) == 4  # two decisions and two undo rows: nothing erased
+        reconcile(suggester, first.segment_id, ["P"], coders=["ana", "ben"])
+        export_each_coder_and_the_consensus(p, tmp_path, first.segment_id)
     finally:
         p.close()
+
+
+def export_each_coder_and_the_consensus(p, tmp_path, segment_id):
+    import csv
+
+    from index.exchange.refi_export import export_csv, export_refi
+    from index.exchange.refi_reader import read_qdpx
+
+    report = export_refi(p, tmp_path / "team.qdpx")
+    assert sorted(report.coders) == ["ana", "ben", "consensus"]
+    users = {u.guid: u.name for u in read_qdpx(tmp_path / "team.qdpx").users}
+    assert sorted(users.values()) == ["ana", "ben", "consensus"]
+    export_csv(p, tmp_path / "team.csv")
+    with open(tmp_path / "team.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["coder"] for r in rows} == {"ana", "ben", "consensus"}
+    [agreed] = [r for r in rows if r["coder"] == "consensus"]
+    segment = p.store.segments(segment_ids=[segment_id])[0]
+    assert (agreed["code"], agreed["origin"], agreed["text"]) == ("P", "human", segment.text)
 
 
 # -- command line -------------------------------------------------------------------------------------------------
@@ -362,3 +384,53 @@ def test_review_in_a_round_is_blind_and_follows_the_round(project):
     close_round(project.store)
     ben.next()
     assert ben.suggester.view is None and ben.card().blind is None
+
+
+# -- eval ---------------------------------------------------------------------------------------------------------
+def test_eval_tests_no_code_segments_as_negatives_and_counts_them(project):
+    from eval.decisions import decision_summary
+    from eval.project_eval import project_data
+
+    suggester = ProjectSuggester(project).fit()
+    cat, waiting = segment(project, "My cat"), segment(project, "The waiting")
+    suggester.decide_none(cat, coder="ben")
+    suggester.decide_none(waiting, coder="ben")  # ana coded it: ben disagrees
+    data = project_data(project)
+    row = data.unit_ids.index(cat)
+    assert len(data.unit_ids) == 3 and not data.Y[row].any()  # a known negative, tested
+    assert data.codings["ben"] == {cat: set(), waiting: set()} and data.codings["ana"][waiting] == {"W"}
+    assert any("no code applies" in n for n in data.notes)
+    summary = decision_summary(project.store.decisions())
+    assert summary["no_code"] == 2 and summary["overall"]["decisions"] == 0
+    suggester.undo(coder="ben")
+    assert decision_summary(project.store.decisions())["no_code"] == 1
+
+
+def test_eval_runs_the_suggester_taught_by_no_code_beside_the_plain_one(tmp_path, fake_encoder):
+    from eval.project_eval import run_project_eval
+
+    p, _, _ = two_coder_project(tmp_path, fake_encoder)
+    try:
+        weather = segment(p, "The weather")
+        ProjectSuggester(p).fit().decide_none(weather, coder="cy")
+        result = run_project_eval(p, folds=2, n_boot=10, learning_curve=False)
+    finally:
+        p.close()
+    assert {"suggester", "suggester_no_code"} <= set(result["methods"])
+    for name in ("suggester", "suggester_no_code"):
+        assert result["methods"][name]["uncoded_segments"] == 1
+        assert result["methods"][name]["abstained_on_uncoded"] in (0.0, 1.0)
+    assert result["decisions"]["no_code"] == 1
+
+
+def test_a_no_code_segment_has_no_pending_suggestions_to_export(project):
+    suggester = ProjectSuggester(project).fit()
+    cat = segment(project, "My cat")
+    suggester.suggest()
+    project.store.replace_suggestions([{"segment_id": cat, "code_id": "P", "score": 0.9, "rank": 1, "confident": True,
+                                        "evidence": [], "suggester": "v"}], [cat])
+    assert cat in {r["segment_id"] for r in project.store.pending_suggestions()}
+    suggester.decide_none(cat, coder="ana")
+    assert cat not in {r["segment_id"] for r in project.store.pending_suggestions()}
+    suggester.undo(coder="ana")
+    assert cat in {r["segment_id"] for r in project.store.pending_suggestions()}

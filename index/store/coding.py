@@ -156,13 +156,16 @@ class CodingTables:
         return [dict(r) for r in rows]
 
     def pending_suggestions(self) -> list[dict[str, Any]]:
-        """Confident suggestions nobody has coded or rejected yet (a reject undone counts as no decision)."""
+        """Confident suggestions nobody has coded or rejected yet, on segments nobody marked "no code applies"
+        (a decision undone counts as no decision)."""
         rows = self.db.execute(
             "SELECT g.segment_id, s.document_id, s.start, s.end, g.code_id, g.score, g.rank, g.suggester, g.created_at"
             " FROM suggestions g JOIN segments s ON s.id = g.segment_id WHERE g.confident = 1"
             " AND NOT EXISTS (SELECT 1 FROM codings c WHERE c.segment_id = g.segment_id AND c.code_id = g.code_id)"
             " AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.segment_id = g.segment_id AND d.code_id = g.code_id"
             "   AND d.decision = 'reject' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = d.id))"
+            " AND NOT EXISTS (SELECT 1 FROM decisions n WHERE n.segment_id = g.segment_id AND n.decision = 'none'"
+            "   AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.undoes = n.id))"
             " ORDER BY s.document_id, s.position, g.rank"
         )
         return [dict(r) for r in rows]
