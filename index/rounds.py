@@ -26,6 +26,7 @@ from typing import Any
 from .errors import CodeseedError, ProjectError
 from .store import rounds as sql
 from .store.store import Store
+from .types import coder_name
 
 CONSENSUS = "consensus"
 
@@ -87,7 +88,7 @@ def view_for(store: Store, coder: str | None) -> CoderView | None:
 def parse_coders(text: str | Sequence[str]) -> list[str]:
     """``"ana, ben"`` or ``["ana", "ben"]`` -> ``["ana", "ben"]``: trimmed, two or more, distinct, not consensus."""
     items = text.split(",") if isinstance(text, str) else list(text)
-    coders = [" ".join(str(c).split()) for c in items if str(c).strip()]
+    coders = [name for name in (coder_name(c) for c in items) if name]
     if len(set(coders)) != len(coders):
         raise CodeseedError(f"a coder is named twice in {', '.join(coders)}", field="coders",
                             fix="name each coder once: --coders ana,ben")

@@ -78,3 +78,22 @@ def test_the_agreement_tab_shows_each_pair_with_intervals(tmp_path, fake_encoder
 def test_the_agreement_tab_says_what_to_do_without_two_coders(coding_app):
     rows, documents, summary = agreement.pairwise(coding_app, True)
     assert rows == [] and documents == [] and "Start a blind round" in summary
+
+
+def test_after_a_round_each_coder_is_set_beside_the_suggester_they_coded_with(coding_app):
+    team.start(coding_app, "ana, ben", None)
+    ana, ben = coding_app.suggester_for("ana"), coding_app.suggester_for("ben")
+    overlap = [s.id for s in ana.candidates()]
+    predicted = coding_app.round_predictions()
+    assert set(predicted) == set(overlap)
+    for i, segment in enumerate(overlap):
+        top = ana.suggest([segment], store=False)[segment][0].code
+        ana.decide(segment, top, coder="ana", accept=True)
+        if i % 2:
+            ben.decide_none(segment, coder="ben")
+        else:
+            ben.decide(segment, top, coder="ben", accept=True)
+    team.close(coding_app)
+    rows, _, summary = agreement.pairwise(coding_app, True)
+    assert rows[0][:3] == ["ana · ben", "all codes (mean)", len(overlap)]
+    assert "ana vs the other coder κ" in summary and "vs the suggester (fitted before the round)" in summary
