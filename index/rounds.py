@@ -60,17 +60,17 @@ class CoderView:
         return [r for r in rows if self.visible(r)]
 
 
-def _round(store: Store, row: dict[str, Any] | None) -> Round | None:
+def _round(store: Store, row: dict[str, Any] | None, *, segments: bool = True) -> Round | None:
     if row is None:
         return None
     documents = tuple(row["documents"]) if row["documents"] is not None else None
     return Round(row["id"], tuple(row["coders"]), documents, row["started_at"], row["closed_at"],
-                 tuple(sql.round_segment_ids(store, row["id"])))
+                 tuple(sql.round_segment_ids(store, row["id"])) if segments else ())
 
 
-def current_round(store: Store) -> Round | None:
-    """The open round, if any."""
-    return _round(store, sql.open_round(store))
+def current_round(store: Store, *, segments: bool = True) -> Round | None:
+    """The open round, if any (``segments=False``: without reading its overlap, for a check made at every key)."""
+    return _round(store, sql.open_round(store), segments=segments)
 
 
 def all_rounds(store: Store) -> list[Round]:
@@ -79,7 +79,7 @@ def all_rounds(store: Store) -> list[Round]:
 
 def view_for(store: Store, coder: str | None) -> CoderView | None:
     """The blinds of ``coder``: a view when a round is open and ``coder`` codes in it, else None (sees all)."""
-    found = current_round(store)
+    found = current_round(store, segments=False)
     if found is None or coder is None or coder not in found.coders:
         return None
     return CoderView(coder, found.started_at)

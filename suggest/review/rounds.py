@@ -25,7 +25,7 @@ def blind_note(project: Any, suggester: ProjectSuggester) -> str | None:
     """What the card says while the coder codes blind, else None."""
     if suggester.view is None:
         return None
-    found = current_round(project.store)
+    found = current_round(project.store, segments=False)
     if found is None:
         return None
     others = ", ".join(c for c in found.coders if c != suggester.view.coder)
