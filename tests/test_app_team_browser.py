@@ -130,3 +130,26 @@ def test_two_coders_code_blind_and_the_blinds_lift_when_the_round_closes(served,
     bench.press(ben, "n", new_segment=True)
     assert ben.locator("#cs-card .cs-blind").count() == 0
     assert "ana" in codings_shown(ben)
+
+
+def test_the_team_reconciles_a_disagreement_and_undoes_it(served, pages):
+    folder, url = served  # after the round above: ana coded a segment that ben reviewed and left uncoded
+    page = pages()
+    bench.open_app(page, url)
+    team_tab(page, url)
+    page.locator("#cs-disagreements", has_text="ana: ").first.wait_for()
+    with Project.open(folder) as project:
+        before = len(project.store.decisions())
+    page.wait_for_function("() => document.querySelector('#cs-reconcile-segment input').value !== ''")
+    # the first disagreement is chosen
+    page.click("#cs-reconcile-agree")  # no code picked: the team agrees that no code applies
+    page.locator("#cs-team-note", has_text="no code applies (stored under consensus)").wait_for()
+    with Project.open(folder) as project:
+        rows = project.store.decisions()[before:]
+        assert [(r["coder"], r["code_id"], r["decision"], r["note"]) for r in rows] == [
+            ("consensus", None, "none", "reconciled: ana, ben")]
+        agreed = rows[0]["segment_id"]
+    page.click("#cs-reconcile-undo")
+    page.locator("#cs-team-note", has_text=f"Undone: the agreement on segment {agreed}").wait_for()
+    with Project.open(folder) as project:
+        assert [r["decision"] for r in project.store.decisions()[before:]] == ["none", "undo"]
