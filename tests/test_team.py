@@ -1,4 +1,4 @@
-"""Coding as a team: "no code applies", blind rounds, what each coder sees, and the store's migration 005."""
+"""Coding as a team: "no code applies", blind rounds, what each coder sees, and the store's migration 006."""
 
 import sqlite3
 
@@ -37,7 +37,7 @@ def scores(suggester, segment_id):
     return suggester.model.scores(vector, [suggester._segments[segment_id].text], segment_ids=[segment_id])[0]
 
 
-# -- migration 005 ----------------------------------------------------------------------------------------------
+# -- migration 006 ----------------------------------------------------------------------------------------------
 def test_migration_rebuilds_decisions_keeping_rows_ids_and_append_only(tmp_path):
     path = tmp_path / "project.db"
     db = sqlite3.connect(path, isolation_level=None)

@@ -1,4 +1,4 @@
-"""The SQL of blind coding rounds (migration 005): a round, its coders and the segments of its overlap.
+"""The SQL of blind coding rounds (migration 006): a round, its coders and the segments of its overlap.
 
 Functions of a :class:`~index.store.store.Store`; the rules (who may start a round, what a coder sees) are in
 :mod:`index.rounds`.
