@@ -7,7 +7,7 @@ from app.core import CodingApp
 from app.tabs import agreement, team
 from index.rounds import CONSENSUS
 from tests.conftest import coded_project
-from tests.test_team import two_coder_project
+from tests.test_team_agreement import two_coder_project
 
 TRANSCRIPT = ("Interviewer: How was it?\nP1: The waiting list was months long.\nP1: The staff were kind.\n"
               "P1: Parking cost a lot.\nP1: Nobody told us how long it would take.\n")
