@@ -97,3 +97,14 @@ def test_after_a_round_each_coder_is_set_beside_the_suggester_they_coded_with(co
     rows, _, summary = agreement.pairwise(coding_app, True)
     assert rows[0][:3] == ["ana · ben", "all codes (mean)", len(overlap)]
     assert "ana vs the other coder κ" in summary and "vs the suggester (fitted before the round)" in summary
+
+
+def test_closing_a_round_teaches_the_shared_suggester_what_the_round_coded(coding_app):
+    team.start(coding_app, "ana, ben", None)
+    ana = coding_app.suggester_for("ana")
+    segment = ana.candidates()[0].id
+    ana.decide(segment, "P", coder="ana", accept=True)
+    shared = coding_app.suggester
+    assert segment not in {e.segment_id for e in shared.model.examples_}
+    team.close(coding_app)
+    assert segment in {e.segment_id for e in shared.model.examples_}

@@ -66,6 +66,7 @@ def close(app):
     try:
         with app.lock:
             found = close_round(app.project.store)
+            app.suggester.fit()  # the shared suggester learns the round's codings (open review tabs follow)
             text = round_text(app.project.store)
         return text, message(f"Closed round {found.id}: compare in the Agreement tab, then reconcile below.")
     except CodeseedError as exc:
