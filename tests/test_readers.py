@@ -433,7 +433,10 @@ def render(fmt: str, turns) -> str | list[dict]:
         sep = "." if fmt == "vtt" else ","
         out = ["WEBVTT", ""] if fmt == "vtt" else []
         for n, (speaker, _stamp, lines) in enumerate(turns, 1):
-            body = " ".join(lines)
+            # A cue's text may hold neither a blank line (it ends the cue) nor '-->' (it starts one): WebVTT and SRT
+            # forbid both, and the reader takes them as the file's structure, not as speech.
+            body = " ".join(lines).replace("-->", "->")
+            body = re.sub(r"\n\s*\n", "\n", body)
             text = f"<v {speaker}>{body}</v>" if fmt == "vtt" else f"{speaker}: {body}"
             out += [str(n), f"00:00:{n:02d}{sep}000 --> 00:00:{n + 1:02d}{sep}000", text, ""]
         return "\n".join(out)
