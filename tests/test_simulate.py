@@ -1,0 +1,202 @@
+"""The effort simulation: the coder's keys on hand-built screens, the pass on a tiny project through the app's own
+review session (hand-counted), the project left untouched, both queue orders, and the always-right / always-wrong
+suggesters that bound it."""
+
+from __future__ import annotations
+
+import pytest
+
+from eval.simulate import Line, hand_keys, picker_keys, plan, simulate, summarise
+from eval.simulate_sources import ArrayReviewer, simulate_project
+from tests.conftest import coded_project, snapshot
+
+# the app's picker labels for the test codebook (ReviewSession.code_choices), in codebook order
+CHOICES = [("ACC  Access", "ACC"), ("W  Waiting  (ACC)", "W"), ("R  Respect", "R"), ("P  Parking", "P")]
+# Hand count: "a" is in "ACC  Access" first -> C a Enter = 3; "w" first in W's label -> 3; "r" is not in
+# "acc  access" nor "w  waiting  (acc)" -> 3; "p" is in "r  respect" first, "p " only in P's label -> C p ␣ Enter = 4.
+PICK = {"ACC": 3, "W": 3, "R": 3, "P": 4}
+
+
+def test_picker_keys_follow_the_pickers_substring_filter():
+    assert picker_keys(CHOICES) == PICK
+    # "a" is in "ab  x" first; "a " only in A's label -> C a ␣ Enter
+    assert picker_keys([("AB  x", "AB"), ("A  x", "A")]) == {"AB": 3, "A": 4}
+    # a label inside an earlier one is never first: typed in full (4 characters), then one ↓
+    assert picker_keys([("xa  b", "X"), ("a  b", "A")])["A"] == 2 + len("a  b") + 1
+
+
+def test_plan_counts_the_apps_keys_on_a_hand_built_screen():
+    lines = [Line("R", 0.9, True), Line("W", 0.8, False), Line("P", 0.7, True), Line("ACC", 0.1, False)]
+    # truth {R, W}: A on R (focus starts there) = 1; focus moves to W (pending), P is wanted: digit 3 + X = 2;
+    # W is grey: added with the picker = 3; N = 1 -> 7 keys; decisions: accept R, reject P, add W
+    step = plan(lines, {"R", "W"}, PICK)
+    assert step.actions == (("accept", "R"), ("reject", "P"), ("add", "W"))
+    assert step.keys == 7
+    # reading the whole list: A on R = 1, then focus is on W: A = 1, X on P = 1 (focus moved there), N -> 4
+    listed = plan(lines, {"R", "W"}, PICK, shown="listed")
+    assert listed.actions == (("accept", "R"), ("accept", "W"), ("reject", "P"))
+    assert listed.keys == 4
+    # no true code, nothing confident: N only; by hand the same segment is N only too
+    assert plan([Line("W", 0.2, False)], set(), PICK).keys == 1 == hand_keys(set(), PICK)
+    # by hand: R 3 + W 3 + N
+    assert hand_keys({"R", "W"}, PICK) == 7
+
+
+class Oracle:
+    """A reviewer whose lists are scripted from the truth: always right, or always wrong (5 confident false codes)."""
+
+    def __init__(self, truth, codes, right: bool):
+        self.truth, self.codes, self.right = truth, codes, right
+        self.calls: list[tuple[str, int, str]] = []
+
+    def queue(self):
+        return list(self.truth)
+
+    def arrive(self, unit):
+        true = sorted(self.truth[unit])
+        if self.right:
+            return [Line(c, 0.9, True) for c in true] + [Line(c, 0.1, False) for c in self.codes if c not in true][:2]
+        return [Line(c, 0.9, True) for c in self.codes if c not in true][:5]
+
+    def accept(self, unit, code):
+        self.calls.append(("accept", unit, code))
+
+    def reject(self, unit, code):
+        self.calls.append(("reject", unit, code))
+
+    def add(self, unit, code):
+        self.calls.append(("add", unit, code))
+
+
+CODES = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
+TRUTH = {1: {"C1"}, 2: {"C2", "C3"}, 3: set(), 4: {"C8"}}
+
+
+def test_an_always_right_suggester_takes_one_key_per_true_code_and_one_to_move_on():
+    pick = picker_keys([(f"{c}  code {c}", c) for c in CODES])
+    oracle = Oracle(TRUTH, CODES, right=True)
+    records = simulate(oracle, TRUTH, pick, seed=3)
+    # the minimum: A per true code (the true lines come first, the focus walks down them) + N per segment
+    assert [r.keys for r in records] == [2, 3, 1, 2]
+    assert [r.decisions for r in records] == [1, 2, 0, 1]
+    assert [r.coded for r in records] == [4, 5, 6, 7]
+    assert all(r.top1 == (r.true_codes > 0) for r in records)
+    assert oracle.calls == [("accept", 1, "C1"), ("accept", 2, "C2"), ("accept", 2, "C3"), ("accept", 4, "C8")]
+    summary = summarise(records)
+    assert summary["keys_per_segment"] == 8 / 4 and summary["top3"] == 1.0 and summary["top1"] == 1.0
+
+
+def test_an_always_wrong_suggester_costs_coding_by_hand_plus_its_rejections():
+    pick = picker_keys([(f"{c}  code {c}", c) for c in CODES])
+    oracle = Oracle(TRUTH, CODES, right=False)
+    records = simulate(oracle, TRUTH, pick, seed=0)
+    for r in records:
+        assert r.rejected == 5 and r.accepted == 0 and r.added == r.true_codes
+        assert r.keys == r.hand_keys + 5  # five X, the focus walking down the list; the picks and N as by hand
+        assert r.decisions == r.true_codes + 5
+    assert summarise(records)["top3"] == 0.0
+
+
+# -- a tiny project, through the app's review session on a copy ------------------------------------------------------
+P1 = """Interviewer: How was getting an appointment?
+P1: The waiting list was months long and nobody called me back.
+Interviewer: And the staff?
+P1: The staff were kind and treated me with respect.
+P1: The parking was impossible and cost a fortune.
+P1: I waited months on a list and nobody phoned me back.
+"""
+P2 = """Interviewer: Tell me about the service.
+P2: Staff treated me kindly and with respect every time.
+P2: Months on the waiting list, nobody called back at all.
+P2: Parking cost a fortune and was impossible to find.
+"""
+# the rest of the first pass (the seed, the first two coded segments, is in conftest's FIRST_PASS_CSV)
+TRUTH_CSV = ("document,text,code\nP1,The parking was impossible,P\nP1,I waited months on a list,W\n"
+             "P2,Staff treated me kindly,R\nP2,Months on the waiting list,W\nP2,Months on the waiting list,ACC\n"
+             "P2,Parking cost a fortune,P\n")
+
+
+@pytest.fixture
+def tiny(tmp_path, fake_encoder):
+    p = coded_project(tmp_path, fake_encoder, {"P1": P1, "P2": P2})
+    (tmp_path / "truth.csv").write_text(TRUTH_CSV)
+    p.import_codings(tmp_path / "truth.csv", coder="ana")
+    yield p
+    p.close()
+
+
+def project_files(project):
+    return sorted((f.name, f.stat().st_size) for f in project.folder.iterdir() if not f.name.endswith(("-wal", "-shm")))
+
+
+@pytest.mark.parametrize("order", ["document", "uncertain"])
+def test_the_pass_on_a_tiny_project_matches_the_hand_count(tiny, order):
+    # Seed: the first 2 coded segments (P1's waiting list: W; the staff: R): one document, so no calibration and
+    # every code's threshold is default_threshold. Suggestable: W, R, P (ACC is a theme with no coding of its own).
+    # With threshold 0 every line is confident: the coder decides all three lines top to bottom (A or X, the focus
+    # walking down: 3 keys), picks the codes not on the list, then N.
+    #   P1 parking {P}: 3 + N = 4 keys, decisions 3      P1 waited months {W}: 4, 3      P2 staff {R}: 4, 3
+    #   P2 months {W, ACC}: 3 + ACC picked (C a Enter = 3) + N = 7 keys, decisions 4      P2 parking {P}: 4, 3
+    #   -> 23 keys, 16 decisions (5 accepted, 10 rejected, 1 added), in either order.
+    # By hand: P 4+1, W 3+1, R 3+1, W+ACC 3+3+1, P 4+1 = 25 keys, 6 decisions.
+    before, files = snapshot(tiny), project_files(tiny)
+    result = simulate_project(tiny, seed_coded=2, orders=[order], params={"default_threshold": 0.0})
+    assert snapshot(tiny) == before and project_files(tiny) == files  # the project itself is only read
+    records = result["runs"][order]["records"]
+    assert result["seed"] == 2 and len(records) == 5
+    assert sum(r.keys for r in records) == 23 and sum(r.hand_keys for r in records) == 25
+    assert sum(r.decisions for r in records) == 16 and sum(r.true_codes for r in records) == 6
+    assert (sum(r.accepted for r in records), sum(r.rejected for r in records),
+            sum(r.added for r in records)) == (5, 10, 1)
+    assert [r.coded for r in records] == [3, 4, 5, 6, 7]
+    summary = result["runs"][order]["summary"]
+    assert summary["keys_saved"] == pytest.approx(1 - 23 / 25)
+    assert summary["hand_decisions_per_segment"] == pytest.approx(6 / 5)
+
+
+def test_nothing_confident_is_coding_by_hand_and_both_orders_cover_the_same_segments(tiny):
+    before = snapshot(tiny)
+    result = simulate_project(tiny, seed_coded=2, params={"default_threshold": 1.01})
+    assert snapshot(tiny) == before
+    document, uncertain = (result["runs"][o]["records"] for o in ("document", "uncertain"))
+    assert sorted(r.unit for r in document) == sorted(r.unit for r in uncertain)
+    for records in (document, uncertain):
+        # nothing confident: every true code is picked (a W or P still on the grey list is accepted through the
+        # picker, as the app does), exactly the keys and decisions of coding by hand
+        assert [r.keys for r in records] == [r.hand_keys for r in records]
+        assert sum(r.keys for r in records) == 25 and sum(r.decisions for r in records) == 6
+        assert sum(r.rejected for r in records) == 0
+
+
+def test_the_project_path_learns_like_the_estimator_path(tiny):
+    """The app's review session on the copy and the estimator on arrays give the same lists and the same pass."""
+    import numpy as np
+
+    from eval.runner import CodedData
+    from eval.simulate_sources import ProjectReviewer, human_truth, seed_segments, temporary_copy
+
+    truth = human_truth(tiny)
+    seed = seed_segments(tiny, truth, 2)
+    holder, copy = temporary_copy(tiny, seed)
+    try:
+        reviewer = ProjectReviewer(copy)
+        model = reviewer.suggester.model
+        codes = model.codes_
+        segments = {s.id: s for s in copy.segments()}
+        order = seed + [u for u in reviewer.queue()]
+        vectors, _ = copy.embed([segments[i].text for i in order])
+        Y = np.array([[int(c in truth.get(i, set())) for c in codes] for i in order])
+        data = CodedData(name="tiny", texts=[segments[i].text for i in order], vectors=vectors, Y=Y,
+                         groups=[f"document:{segments[i].document_id}" for i in order], codes=codes, names=codes,
+                         prototypes=model.prototypes_)
+        arrays = ArrayReviewer(data, range(len(seed)), range(len(seed), len(order)))
+        queue_truth = {u: truth.get(u, set()) for u in reviewer.queue() if u in truth}
+        pick = picker_keys(reviewer.picker_choices())
+        via_app = simulate(reviewer, queue_truth, pick, seed=2)
+        row = {u: i for i, u in enumerate(order)}
+        via_arrays = simulate(arrays, {row[u]: t for u, t in queue_truth.items()}, pick, seed=2)
+    finally:
+        copy.close()
+        holder.cleanup()
+    strip = lambda rs: [(r.keys, r.accepted, r.rejected, r.added, r.top1, r.top3) for r in rs]  # noqa: E731
+    assert strip(via_app) == strip(via_arrays)
