@@ -5,7 +5,8 @@ three decisions a coder makes there. :mod:`eval.simulate_sources` provides two r
 :class:`~suggest.review.ReviewSession` on a copy of a project (``codeseed eval PROJECT --simulate``) and the
 estimator on a benchmark's arrays (``codeseed bench SPEC DATA --simulate``); both learn through the same
 estimator methods as the app (``CodeSuggester.add_example`` / ``add_rejection``), and neither refits during the
-pass, because the app does not (it fits when it starts and after an import).
+pass, because the app does not (it fits when it starts and after an import); ``refit_every`` simulates restarting
+the app every so many segments.
 
 Definitions (docs/benchmarks.md, "Effort simulation", repeats them):
 
@@ -66,6 +67,8 @@ class Reviewer(Protocol):
     def reject(self, unit: Hashable, code: str) -> None: ...
 
     def add(self, unit: Hashable, code: str) -> None: ...
+
+    def refit(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -166,34 +169,56 @@ def _code_order(pick: Mapping[str, int]):
 # -- the pass through the queue -----------------------------------------------------------------------------
 def simulate(reviewer: Reviewer, truth: Mapping[Hashable, set[str]], pick: Mapping[str, int], *, seed: int,
              codebook: Mapping[Hashable, Sequence[str]] | None = None, shown: str = "confident",
-             progress: bool = False) -> list[Record]:
+             refit_every: int | None = None, progress: bool = False) -> list[Record]:
     """Go through ``reviewer``'s queue; segments without an entry in ``truth`` are passed over (not counted).
 
     ``codebook``: each unit's codes ranked by codebook matching, for the comparison; ``seed``: segments coded
-    before the pass (the x axis starts there).
+    before the pass (the x axis starts there). ``refit_every``: fit the suggester again after every so many
+    segments, as restarting the app would (``reviewer.refit()``); the queue is then rebuilt as the app rebuilds it,
+    and the coder goes on with the first segment of the new queue not yet coded. None: never, as in one session.
     """
-    units = [u for u in reviewer.queue() if u in truth]
-    steps: Iterable[Hashable] = units
+    if refit_every is not None and refit_every < 1:
+        raise ValueError("refit_every must be a positive number of segments")
+    total = sum(1 for u in reviewer.queue() if u in truth)
+    bar = None
     if progress:
         from tqdm import tqdm
 
-        steps = tqdm(units, desc="simulating", unit="segment")
-    records = []
-    for done, unit in enumerate(steps, start=1):
-        true = set(truth[unit])
-        lines = reviewer.arrive(unit)
-        step = plan(lines, true, pick, shown=shown)
-        for kind, code in step.actions:
-            getattr(reviewer, kind)(unit, code)
-        ranked = [line.code for line in lines]
-        by_codebook = list(codebook[unit]) if codebook is not None else []
-        records.append(Record(
-            unit=unit, coded=seed + done, true_codes=len(true), keys=step.keys, hand_keys=hand_keys(true, pick),
-            accepted=step.count("accept"), rejected=step.count("reject"), added=step.count("add"),
-            top1=int(bool(ranked) and ranked[0] in true), top3=len(true & set(ranked[:3])),
-            codebook_top1=int(bool(by_codebook) and by_codebook[0] in true),
-            codebook_top3=len(true & set(by_codebook[:3]))))
+        bar = tqdm(total=total, desc="simulating", unit="segment")
+    records: list[Record] = []
+    done: set[Hashable] = set()
+    while len(done) < total:
+        left = [u for u in reviewer.queue() if u in truth and u not in done]
+        if not left:
+            raise RuntimeError("segments left the queue during the pass")
+        for unit in left:
+            records.append(_review(reviewer, unit, set(truth[unit]), pick, seed + len(records) + 1, codebook, shown))
+            done.add(unit)
+            if bar is not None:
+                bar.update(1)
+            if refit_every and len(done) % refit_every == 0 and len(done) < total:
+                reviewer.refit()
+                break
+    if bar is not None:
+        bar.close()
     return records
+
+
+def _review(reviewer: Reviewer, unit: Hashable, true: set[str], pick: Mapping[str, int], coded: int,
+            codebook: Mapping[Hashable, Sequence[str]] | None, shown: str) -> Record:
+    """The coder on one segment: look at the list, decide, and what it took."""
+    lines = reviewer.arrive(unit)
+    step = plan(lines, true, pick, shown=shown)
+    for kind, code in step.actions:
+        getattr(reviewer, kind)(unit, code)
+    ranked = [line.code for line in lines]
+    by_codebook = list(codebook[unit]) if codebook is not None else []
+    return Record(
+        unit=unit, coded=coded, true_codes=len(true), keys=step.keys, hand_keys=hand_keys(true, pick),
+        accepted=step.count("accept"), rejected=step.count("reject"), added=step.count("add"),
+        top1=int(bool(ranked) and ranked[0] in true), top3=len(true & set(ranked[:3])),
+        codebook_top1=int(bool(by_codebook) and by_codebook[0] in true),
+        codebook_top3=len(true & set(by_codebook[:3])))
 
 
 # -- summaries ----------------------------------------------------------------------------------------------

@@ -58,15 +58,31 @@ class ArrayReviewer:
 
     def __init__(self, data: CodedData, seed: Sequence[int], queue: Sequence[int], *, order: str = "document",
                  params: Mapping[str, Any] | None = None, coder: str = SIMULATED_CODER) -> None:
-        self.data, self.coder = data, coder
-        self.model = SuggesterMethod(**dict(params or {})).fit(data, np.asarray(seed, dtype=int))
-        units = [_Unit(int(i), 0, int(i)) for i in queue]
+        self.data, self.coder, self.order = data, coder, order
+        self.method = SuggesterMethod(**dict(params or {}))
+        self.model = self.method.fit(data, np.asarray(seed, dtype=int))
+        self._units = [_Unit(int(i), 0, int(i)) for i in queue]
+        self._order_queue()
+
+    def _order_queue(self) -> None:
         best = {}
-        if order != "document" and units:
-            ids = [u.id for u in units]
-            ranked = self.model.suggest(data.vectors[ids], [data.texts[i] for i in ids], segment_ids=ids, top=1)
+        if self.order != "document" and self._units:
+            ids = [u.id for u in self._units]
+            ranked = self.model.suggest(self.data.vectors[ids], [self.data.texts[i] for i in ids], segment_ids=ids,
+                                        top=1)
             best = {i: (r[0] if r else None) for i, r in zip(ids, ranked)}
-        self._queue = order_queue(units, best, order, {})
+        self._queue = order_queue(self._units, best, self.order, {})
+
+    def refit(self) -> None:
+        """Fit again on every coded segment and keep the rejections, as ``ProjectSuggester.fit`` does; reorder."""
+        old = self.model
+        coded = [e.segment_id for e, row in zip(old.examples_, old.Y_) if row.any()]
+        # the simulated coder's codings of a segment are its true codes, so the data's labels are the examples
+        self.model = self.method.fit(self.data, np.asarray(coded, dtype=int))
+        for code, items in old.rejections_.items():
+            for segment_id, vector in items:
+                self.model.add_rejection(segment_id, vector, code)
+        self._order_queue()
 
     def queue(self) -> list[Hashable]:
         return list(self._queue)
@@ -163,6 +179,11 @@ class ProjectReviewer:
     def add(self, unit: Hashable, code: str) -> None:
         self.session.add_code(code, segment_id=unit)
 
+    def refit(self) -> None:
+        """What the app does after an import: fit the suggester on the (copy's) codings and decisions, rebuild."""
+        self.suggester.fit()
+        self.session.set_queue()
+
     def picker_choices(self) -> list[tuple[str, str]]:
         return self.session.code_choices()
 
@@ -192,13 +213,13 @@ def temporary_copy(project: Project, seed: Sequence[int]) -> tuple[tempfile.Temp
 # -- the two runs ---------------------------------------------------------------------------------------------
 def simulate_project(project: Project, *, seed_coded: int = 10, orders: Sequence[str] = ORDERS,
                      shown: str = "confident", include_uncoded: bool = False, params: Mapping[str, Any] | None = None,
-                     progress: bool = False) -> dict[str, Any]:
+                     refit_every: int | None = None, progress: bool = False) -> dict[str, Any]:
     """``codeseed eval PROJECT --simulate``: each queue order on its own throw-away copy; the project is only read."""
     truth = human_truth(project)
     if not truth:
         raise ProjectError("the project has no human codings to simulate a coder with", file=str(project.folder),
                            fix=f"import some: codeseed import {project.folder} --codings codings.csv --coder NAME")
-    _check(seed_coded, shown, orders)
+    _check(seed_coded, shown, orders, refit_every)
     seed = seed_segments(project, truth, seed_coded)
     runs = {}
     for order in orders:
@@ -211,7 +232,7 @@ def simulate_project(project: Project, *, seed_coded: int = 10, orders: Sequence
                                    fix="lower --seed-coded, or code more segments")
             pick = picker_keys(reviewer.picker_choices())
             records = simulate(reviewer, wanted, pick, seed=len(seed), codebook=reviewer.codebook(list(wanted)),
-                               shown=shown, progress=progress)
+                               shown=shown, refit_every=refit_every, progress=progress)
         finally:
             copy.close()
             holder.cleanup()
@@ -220,12 +241,13 @@ def simulate_project(project: Project, *, seed_coded: int = 10, orders: Sequence
              "segments in document order; the queue: the app's (participant turns)"
              + ("; segments without a human coding count as 'no code applies'" if include_uncoded
                 else "; segments without a human coding are passed over")]
-    return {"name": project.folder.name, "seed": len(seed), "shown": shown, "runs": runs, "notes": notes}
+    return {"name": project.folder.name, "seed": len(seed), "shown": shown, "refit_every": refit_every, "runs": runs,
+            "notes": notes}
 
 
 def simulate_bench(spec_path: Path | str, data_dir: Path | str, *, seed_coded: int = 10, limit: int | None = None,
                    orders: Sequence[str] = ORDERS, shown: str = "confident", params: Mapping[str, Any] | None = None,
-                   encoder: Any = None, cache_path: Path | str | None = None,
+                   refit_every: int | None = None, encoder: Any = None, cache_path: Path | str | None = None,
                    progress: bool = False) -> dict[str, Any]:
     """``codeseed bench SPEC DATA --simulate``: the first ``limit`` segments of the data (all by default), in the
     data's order; the first ``seed_coded`` of them are the seed."""
@@ -233,7 +255,7 @@ def simulate_bench(spec_path: Path | str, data_dir: Path | str, *, seed_coded: i
 
     from .bench import bench_cache_path, load_bench, load_spec
 
-    _check(seed_coded, shown, orders)
+    _check(seed_coded, shown, orders, refit_every)
     spec = load_spec(spec_path)
     bench = load_bench(spec, data_dir)
     n = len(bench.texts) if limit is None else min(int(limit), len(bench.texts))
@@ -256,16 +278,20 @@ def simulate_bench(spec_path: Path | str, data_dir: Path | str, *, seed_coded: i
     runs = {}
     for order in orders:
         reviewer = ArrayReviewer(data, range(seed_coded), range(seed_coded, n), order=order, params=params)
-        records = simulate(reviewer, truth, pick, seed=seed_coded, codebook=codebook, shown=shown, progress=progress)
+        records = simulate(reviewer, truth, pick, seed=seed_coded, codebook=codebook, shown=shown,
+                           refit_every=refit_every, progress=progress)
         runs[order] = {"summary": summarise(records), "records": records}
     notes = list(bench.notes) + [f"the first {n} segments of the data in its order"
                                  + (f" (of {len(bench.texts)})" if n < len(bench.texts) else "")
                                  + f"; seed: the first {seed_coded}"]
-    return {"name": spec.name, "seed": seed_coded, "shown": shown, "runs": runs, "notes": notes,
+    return {"name": spec.name, "seed": seed_coded, "shown": shown, "refit_every": refit_every, "runs": runs,
+            "notes": notes,
             "spec": str(spec.path), "encoder": encoder.identifier}
 
 
-def _check(seed_coded: int, shown: str, orders: Sequence[str]) -> None:
+def _check(seed_coded: int, shown: str, orders: Sequence[str], refit_every: int | None = None) -> None:
+    if refit_every is not None and refit_every < 1:
+        raise CodeseedError("--refit-every must be a positive number of segments", field="refit_every")
     if seed_coded < 0:
         raise CodeseedError("--seed-coded must be 0 or more", field="seed_coded")
     if shown not in SHOWN:

@@ -67,6 +67,9 @@ class Oracle:
     def add(self, unit, code):
         self.calls.append(("add", unit, code))
 
+    def refit(self):
+        self.calls.append(("refit", None, ""))
+
 
 CODES = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8"]
 TRUTH = {1: {"C1"}, 2: {"C2", "C3"}, 3: set(), 4: {"C8"}}
@@ -84,6 +87,15 @@ def test_an_always_right_suggester_takes_one_key_per_true_code_and_one_to_move_o
     assert oracle.calls == [("accept", 1, "C1"), ("accept", 2, "C2"), ("accept", 2, "C3"), ("accept", 4, "C8")]
     summary = summarise(records)
     assert summary["keys_per_segment"] == 8 / 4 and summary["top3"] == 1.0 and summary["top1"] == 1.0
+
+
+def test_refit_every_n_segments_refits_between_segments_never_after_the_last():
+    oracle = Oracle(TRUTH, CODES, right=True)
+    records = simulate(oracle, TRUTH, picker_keys([(c, c) for c in CODES]), seed=0, refit_every=2)
+    assert [r.unit for r in records] == [1, 2, 3, 4]
+    assert [kind for kind, _, _ in oracle.calls] == ["accept", "accept", "accept", "refit", "accept"]
+    with pytest.raises(ValueError):
+        simulate(oracle, TRUTH, {}, seed=0, refit_every=0)
 
 
 def test_an_always_wrong_suggester_costs_coding_by_hand_plus_its_rejections():
@@ -168,6 +180,25 @@ def test_nothing_confident_is_coding_by_hand_and_both_orders_cover_the_same_segm
         assert sum(r.rejected for r in records) == 0
 
 
+@pytest.mark.parametrize("order", ["document", "uncertain"])
+def test_restarting_the_app_after_every_segment_refits_on_the_copy(tiny, order):
+    # As the hand count above (threshold 0, one calibration fold: no calibration, every line confident), but the
+    # suggester is fitted again after each segment, as the app does when it restarts. Once ACC has been picked for
+    # P2's months segment it has a coding of its own, so it becomes suggestable: a segment after that shows 4 lines
+    # (4 decisions + N = 5 keys). Document order: P 4, W 4, R 4, W+ACC 7, then P2 parking 5 -> 24 keys, 17 decisions.
+    before = snapshot(tiny)
+    result = simulate_project(tiny, seed_coded=2, orders=[order], refit_every=1,
+                              params={"default_threshold": 0.0, "calibration_folds": 1})
+    assert snapshot(tiny) == before
+    records = result["runs"][order]["records"]
+    assert len({r.unit for r in records}) == 5 and sum(r.hand_keys for r in records) == 25
+    after_acc = [r for r in records[[r.true_codes for r in records].index(2) + 1:]]
+    assert [r.decisions for r in after_acc] == [r.true_codes + 3 for r in after_acc]  # 4 lines, all decided
+    if order == "document":
+        assert [r.keys for r in records] == [4, 4, 4, 7, 5]
+        assert sum(r.decisions for r in records) == 17
+
+
 def test_the_project_path_learns_like_the_estimator_path(tiny):
     """The app's review session on the copy and the estimator on arrays give the same lists and the same pass."""
     import numpy as np
@@ -200,3 +231,22 @@ def test_the_project_path_learns_like_the_estimator_path(tiny):
         holder.cleanup()
     strip = lambda rs: [(r.keys, r.accepted, r.rejected, r.added, r.top1, r.top3) for r in rs]  # noqa: E731
     assert strip(via_app) == strip(via_arrays)
+
+
+def test_the_real_thing_on_the_bundled_sample(tmp_path):
+    """The real model, the sample project with all 30 quotes coded, the app's session on a copy: end to end."""
+    from index.demo import build_demo, sample_dir
+
+    with build_demo(tmp_path / "demo") as project:
+        project.import_codings(sample_dir() / "held_out.csv", coder="foye2022")
+        before = snapshot(project)
+        result = simulate_project(project, seed_coded=5)
+        assert snapshot(project) == before
+    for order in ("document", "uncertain"):
+        records = result["runs"][order]["records"]
+        assert len(records) == 25 and [r.true_codes for r in records] == [1] * 25  # one subtheme per quote
+        for r in records:
+            assert r.accepted + r.added == 1  # the true code ends up coded, from the list or the picker
+            assert r.keys >= r.accepted + r.rejected + 3 * r.added + 1  # a key per decision, a pick >= 3, N
+        summary = result["runs"][order]["summary"]
+        assert 0 < summary["top3"] <= 1 and summary["keys_per_segment"] > 1
