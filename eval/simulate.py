@@ -223,8 +223,8 @@ def _review(reviewer: Reviewer, unit: Hashable, true: set[str], pick: Mapping[st
 
 # -- summaries ----------------------------------------------------------------------------------------------
 def window_size(n: int) -> int:
-    """Segments in the trailing window of the curves: a fifth of the pass, between 5 and 50."""
-    return int(min(50, max(5, n // 5)))
+    """Segments in the trailing window of the curves: a tenth of the pass, between 5 and 100."""
+    return int(min(100, max(5, n // 10)))
 
 
 def curves(records: Sequence[Record], window: int) -> dict[str, list[float | None]]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from .simulate import curves, records_as_dicts
 
+MAX_POINTS = 250  # per line in the plot
 ORDER_LABELS = {"document": "document order", "uncertain": "least confident first"}
 
 
@@ -104,7 +105,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(2, len(orders), figsize=(5.2 * len(orders), 6.4), squeeze=False, sharex="col")
     for col, order in enumerate(orders):
         run = result["runs"][order]
-        c = curves(run["records"], run["summary"]["window"])
+        c = _thin(curves(run["records"], run["summary"]["window"]))
         top, bottom = axes[0][col], axes[1][col]
         top.plot(c["coded"], c["hand_keys"], color="grey", label="coding by hand")
         top.plot(c["coded"], c["keys"], color="tab:blue", label="with the suggester")
@@ -125,8 +126,16 @@ def plot(result: dict[str, Any], path: Path) -> None:
     refit = f", refitted every {result['refit_every']}" if result.get("refit_every") else ""
     fig.suptitle(f"{result['name']}: seed {result['seed']}{refit}, lines acted on: {result['shown']}", fontsize=10)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=80)
     plt.close(fig)
+
+
+def _thin(c: dict[str, list], most: int = MAX_POINTS) -> dict[str, list]:
+    """Every k-th point (and the last), so a long pass makes a small picture."""
+    n = len(c["coded"])
+    step = max(1, -(-n // most))
+    keep = sorted(set(range(0, n, step)) | {n - 1}) if n else []
+    return {key: [values[i] for i in keep] for key, values in c.items()}
 
 
 def write_simulation_report(result: dict[str, Any], out: Path | str) -> dict[str, Path]:
