@@ -29,6 +29,37 @@ def print_eval(result: dict, out: str) -> None:
     print(f"Report: {Path(out) / 'report.md'} (with results.json and plots); {result['seconds']:.0f} s.")
 
 
+def print_simulation(result: dict, out: str) -> None:
+    from eval.simulate_report import summary_table, write_simulation_report
+
+    paths = write_simulation_report(result, out)
+    print(summary_table(result))
+    for note in result.get("notes") or []:
+        print(f"  note: {note}")
+    print(f"Report: {paths['markdown']} (with simulation.json and simulation.png).")
+
+
+def _simulation_options(p: argparse.ArgumentParser, *, bench: bool) -> None:
+    g = p.add_argument_group("effort simulation (docs/benchmarks.md, Effort simulation)")
+    g.add_argument("--simulate", action="store_true",
+                   help="instead of cross-validating, replay a coder going through the review queue (document order "
+                        "and least confident first) after the first coded segments, the suggester learning from "
+                        "each decision as in the app: keys and decisions per segment against coding by hand")
+    g.add_argument("--seed-coded", type=int, default=10, metavar="N",
+                   help="with --simulate: the first N coded segments are coded before the pass (default: 10)")
+    g.add_argument("--shown", choices=("confident", "listed"), default="confident",
+                   help="with --simulate: the lines the coder acts on, the confident ones (default) or the whole list")
+    g.add_argument("--refit-every", type=int, metavar="N",
+                   help="with --simulate: fit the suggester again every N segments, as restarting the app does "
+                        "(default: never, as in one session of the app)")
+    if bench:
+        g.add_argument("--limit", type=int, metavar="N", help="with --simulate: only the first N segments of the data")
+    else:
+        g.add_argument("--include-uncoded", action="store_true",
+                       help="with --simulate: segments without a human coding count as 'no code applies' (a fully "
+                            "coded project); by default they are passed over")
+
+
 def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("project")
     p.add_argument("--folds", type=int, default=5, help="number of folds (default: 5)")
@@ -38,6 +69,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap replicates for the 95%% intervals (default: 1000; 0 for none)")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    _simulation_options(p, bench=False)
 
 
 @command("eval", _eval_options, help="cross-validate the suggester on the project's human codings",
@@ -50,6 +82,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
     with registry.open_project(args.project) as project:
         out = args.out or str(Path(args.project) / "eval")
+        if args.simulate:
+            from eval.simulate_sources import simulate_project
+
+            result = simulate_project(project, seed_coded=args.seed_coded, shown=args.shown,
+                                      include_uncoded=args.include_uncoded, refit_every=args.refit_every,
+                                      progress=progress())
+            print_simulation(result, out)
+            return 0
         result = run_project_eval(project, folds=args.folds, group_by=args.group_by, out=out,
                                   progress=progress(), n_boot=args.bootstrap,
                                   learning_curve=not args.no_learning_curve)
@@ -67,6 +107,7 @@ def _bench_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, metavar="N",
                    help="bootstrap replicates for the 95%% intervals (default: the spec's, else 1000)")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    _simulation_options(p, bench=True)
 
 
 @command("bench", _bench_options, help="benchmark the suggester on coded data described by a YAML spec",
@@ -77,6 +118,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from eval.bench import run_bench
 
     out = args.out or str(Path("bench-out") / Path(args.spec).stem)
+    if args.simulate:
+        from eval.simulate_sources import simulate_bench
+
+        print_simulation(simulate_bench(args.spec, args.data_dir, seed_coded=args.seed_coded, limit=args.limit,
+                                        shown=args.shown, refit_every=args.refit_every, progress=progress()), out)
+        return 0
     result = run_bench(args.spec, args.data_dir, out=out, folds=args.folds, split=args.split,
                        progress=progress(), n_boot=args.bootstrap, learning_curve=not args.no_learning_curve)
     print_eval(result, out)

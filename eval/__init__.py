@@ -16,6 +16,10 @@
 ``project_eval``    ``codeseed eval PROJECT``
 ``bench``           ``codeseed bench SPEC DATA_DIR`` (the spec format); ``bench_spec`` reads and checks a spec,
                     ``bench_data`` reads its CSV and codebook into texts, labels, groups and codings
+``simulate``        the effort simulation: a coder through the review queue, the suggester learning online; keys
+                    and decisions against coding by hand (pure logic); ``simulate_sources`` its two queues (the
+                    app's review session on a copy of a project, the estimator on a benchmark's arrays) and the
+                    ``--simulate`` runs; ``simulate_report`` its table, JSON and plot
 ``report``          writes report.md, results.json and the plots; ``report_text`` (number formatting, JSON, the
                     stdout summary table), ``report_markdown`` (the report's sections), ``report_plots`` (the PNGs)
 

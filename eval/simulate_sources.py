@@ -6,7 +6,7 @@ throw-away copy) or a benchmark's coded data (the estimator on arrays). See :mod
   seed's codings: every decision goes through ``ProjectSuggester.decide`` into the copy, never into the project.
 * :class:`ArrayReviewer` does what ``ProjectSuggester.decide`` does to the estimator, on a benchmark's arrays:
   ``CodeSuggester.add_example`` for an accepted or added code, ``add_rejection`` for a rejected one. It is fitted
-  like the benchmark's suggester (:class:`eval.runner.SuggesterMethod`) on the seed, and builds its queue with
+  like the benchmark's suggester (:class:`eval.methods.SuggesterMethod`) on the seed, and builds its queue with
   the app's :func:`suggest.review.order_queue`.
 """
 
@@ -26,7 +26,7 @@ from index.project import Project
 from suggest.project_suggester import ProjectSuggester
 from suggest.review import ReviewSession, order_queue
 
-from .runner import CodedData, SuggesterMethod, ZeroShotMethod
+from .methods import CodedData, SuggesterMethod, ZeroShotMethod
 from .simulate import ORDERS, SHOWN, Line, picker_keys, simulate, summarise
 
 SIMULATED_CODER = "simulated coder"
@@ -253,7 +253,9 @@ def simulate_bench(spec_path: Path | str, data_dir: Path | str, *, seed_coded: i
     data's order; the first ``seed_coded`` of them are the seed."""
     from index import Encoder, VectorCache, encode_with_cache
 
-    from .bench import bench_cache_path, load_bench, load_spec
+    from .bench import bench_cache_path
+    from .bench_data import load_bench
+    from .bench_spec import load_spec
 
     _check(seed_coded, shown, orders, refit_every)
     spec = load_spec(spec_path)

@@ -203,7 +203,7 @@ def test_the_project_path_learns_like_the_estimator_path(tiny):
     """The app's review session on the copy and the estimator on arrays give the same lists and the same pass."""
     import numpy as np
 
-    from eval.runner import CodedData
+    from eval.methods import CodedData
     from eval.simulate_sources import ProjectReviewer, human_truth, seed_segments, temporary_copy
 
     truth = human_truth(tiny)
@@ -250,3 +250,44 @@ def test_the_real_thing_on_the_bundled_sample(tmp_path):
             assert r.keys >= r.accepted + r.rejected + 3 * r.added + 1  # a key per decision, a pick >= 3, N
         summary = result["runs"][order]["summary"]
         assert 0 < summary["top3"] <= 1 and summary["keys_per_segment"] > 1
+
+
+SPEC = """name: tiny waiting/respect/parking
+data: tiny.csv
+text: text
+codes:
+  column: code
+group: who
+split: kfold
+"""
+
+
+def test_bench_simulate_on_the_command_line(tmp_path, capsys):
+    """`codeseed bench SPEC DATA --simulate` with the real model: the table, the report files, clear errors."""
+    from codeseed_cli import main
+
+    rows = [("The waiting list was months long", "W", "a"), ("Staff were kind to me", "R", "a"),
+            ("Parking cost a fortune", "P", "b"), ("I waited months for a call back", "W", "b"),
+            ("The nurses treated me with respect", "R", "c"), ("Nowhere to park the car", "P", "c"),
+            ("Months on the waiting list", "W", "d")]
+    (tmp_path / "tiny.csv").write_text("text,code,who\n" + "".join(f"{t},{c},{w}\n" for t, c, w in rows))
+    (tmp_path / "tiny.yaml").write_text(SPEC)
+    out = tmp_path / "out"
+    code = main(["bench", str(tmp_path / "tiny.yaml"), str(tmp_path), "--simulate", "--seed-coded", "3",
+                 "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "| keys per segment |" in printed and "least confident first" in printed
+    assert {p.name for p in out.iterdir()} == {"simulation.md", "simulation.json", "simulation.png"}
+    import json
+
+    result = json.loads((out / "simulation.json").read_text())
+    assert result["seed"] == 3 and [len(r["records"]) for r in result["runs"].values()] == [4, 4]
+    # one true code per segment: by hand, each is C + the label's start + Enter (3 keys: "w", "r", "p" are first
+    # in their own labels) + N
+    assert all(r["hand_keys"] == 4 for run in result["runs"].values() for r in run["records"])
+
+    assert main(["bench", str(tmp_path / "tiny.yaml"), str(tmp_path), "--simulate", "--seed-coded", "7"]) == 2
+    assert "none left after a seed of 7" in capsys.readouterr().err
+    assert main(["bench", str(tmp_path / "tiny.yaml"), str(tmp_path), "--simulate", "--refit-every", "0"]) == 2
+    assert "--refit-every" in capsys.readouterr().err
