@@ -9,6 +9,7 @@ import pytest
 from eval.simulate import Line, hand_keys, picker_keys, plan, simulate, summarise
 from eval.simulate_sources import ArrayReviewer, simulate_project
 from tests.conftest import coded_project, snapshot
+from tests.test_review import P1, P2  # the review tests' two small transcripts
 
 # the app's picker labels for the test codebook (ReviewSession.code_choices), in codebook order
 CHOICES = [("ACC  Access", "ACC"), ("W  Waiting  (ACC)", "W"), ("R  Respect", "R"), ("P  Parking", "P")]
@@ -110,18 +111,6 @@ def test_an_always_wrong_suggester_costs_coding_by_hand_plus_its_rejections():
 
 
 # -- a tiny project, through the app's review session on a copy ------------------------------------------------------
-P1 = """Interviewer: How was getting an appointment?
-P1: The waiting list was months long and nobody called me back.
-Interviewer: And the staff?
-P1: The staff were kind and treated me with respect.
-P1: The parking was impossible and cost a fortune.
-P1: I waited months on a list and nobody phoned me back.
-"""
-P2 = """Interviewer: Tell me about the service.
-P2: Staff treated me kindly and with respect every time.
-P2: Months on the waiting list, nobody called back at all.
-P2: Parking cost a fortune and was impossible to find.
-"""
 # the rest of the first pass (the seed, the first two coded segments, is in conftest's FIRST_PASS_CSV)
 TRUTH_CSV = ("document,text,code\nP1,The parking was impossible,P\nP1,I waited months on a list,W\n"
              "P2,Staff treated me kindly,R\nP2,Months on the waiting list,W\nP2,Months on the waiting list,ACC\n"
