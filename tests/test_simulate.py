@@ -280,3 +280,15 @@ def test_bench_simulate_on_the_command_line(tmp_path, capsys):
     assert "none left after a seed of 7" in capsys.readouterr().err
     assert main(["bench", str(tmp_path / "tiny.yaml"), str(tmp_path), "--simulate", "--refit-every", "0"]) == 2
     assert "--refit-every" in capsys.readouterr().err
+
+
+def test_uncoded_segments_are_passed_over_unless_they_mean_no_code(tiny, tmp_path):
+    (tmp_path / "P3.txt").write_text("Interviewer: Anything else?\nP3: Nothing else to add really.\n")
+    tiny.import_documents([tmp_path / "P3.txt"])
+    params = {"default_threshold": 1.01}  # nothing confident: keys as by hand
+    passed_over = simulate_project(tiny, seed_coded=2, orders=["document"], params=params)["runs"]["document"]
+    counted = simulate_project(tiny, seed_coded=2, orders=["document"], params=params,
+                               include_uncoded=True)["runs"]["document"]
+    assert len(passed_over["records"]) == 5 and len(counted["records"]) == 6
+    last = counted["records"][-1]  # P3's turn, last in document order: no code, nothing confident -> N only
+    assert (last.true_codes, last.keys, last.hand_keys, last.decisions) == (0, 1, 1, 0)
