@@ -12,7 +12,6 @@ throw-away copy) or a benchmark's coded data (the estimator on arrays). See :mod
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import numpy as np
 
 from index.errors import CodeseedError, ProjectError
 from index.project import Project
+from index.store.store import DB_NAME
 from suggest.project_suggester import ProjectSuggester
 from suggest.review import ReviewSession, order_queue
 
@@ -31,6 +31,7 @@ from .simulate import ORDERS, SHOWN, Line, picker_keys, simulate, summarise
 
 SIMULATED_CODER = "simulated coder"
 HUMAN_ORIGINS = ("human", "import")  # as eval.project_eval: codings made by people are the truth
+VECTORS_NAME = "vectors.db"  # Project.vector_cache's file
 TOP = 5  # lines the app lists on a segment (ReviewSession's default)
 
 
@@ -105,22 +106,16 @@ class ArrayReviewer:
 
 # -- a project, through the app's review session on a copy -------------------------------------------------------
 def copy_project(project: Project, folder: Path) -> Project:
-    """A copy of ``project`` at ``folder`` (database and vector cache, through SQLite's backup: the project is only
-    read), using the same encoder."""
+    """A copy of ``project`` at ``folder`` (its database and vector cache, by SQLite's online backup: the project is
+    only read), using the same encoder."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, source in (("project.db", None), ("vectors.db", project.folder / "vectors.db")):
-        target = sqlite3.connect(folder / name)
+    project.store.backup(folder / DB_NAME)
+    if (project.folder / VECTORS_NAME).exists():  # opening a missing cache would create it in the project
+        cache = project.vector_cache()
         try:
-            if source is None:
-                project.store.db.backup(target)
-            elif source.exists():
-                origin = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-                try:
-                    origin.backup(target)
-                finally:
-                    origin.close()
+            cache.backup(folder / VECTORS_NAME)
         finally:
-            target.close()
+            cache.close()
     copy = Project.open(folder)
     copy.use_encoder(project.encoder)
     return copy

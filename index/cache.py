@@ -102,6 +102,15 @@ class VectorCache:
         with self._lock:
             self._conn.close()
 
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """A consistent copy of the cache at ``path`` (SQLite's online backup; this one is only read)."""
+        target = sqlite3.connect(path)
+        try:
+            with self._lock:
+                self._conn.backup(target)
+        finally:
+            target.close()
+
     def __len__(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0])

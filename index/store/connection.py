@@ -112,6 +112,14 @@ class Connection:
     def close(self) -> None:
         self.db.close()
 
+    def backup(self, path: Path | str) -> None:
+        """A consistent copy of the whole database at ``path`` (SQLite's online backup; this one is only read)."""
+        target = sqlite3.connect(path)
+        try:
+            self.db.backup(target)
+        finally:
+            target.close()
+
     @property
     def schema_version(self) -> int:
         return self.db.execute("PRAGMA user_version").fetchone()[0]
