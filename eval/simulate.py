@@ -21,8 +21,8 @@ Definitions (docs/benchmarks.md, "Effort simulation", repeats them):
   Then it adds every true code it has not accepted with the picker, and moves on.
 * **Keys** (docs/app.md): **A** accepts and **X** rejects the focused line; the focus starts on the first line and
   moves to the next pending line after each decision (:func:`suggest.review.next_pending`); reaching another line
-  costs one key (a digit **1**-**9** focuses the n-th line). The picker: **C**, then the first characters of the
-  code's label in the picker (``"ID  name"``) until the picker's substring filter puts it first, then **Enter**
+  costs one key (a digit **1**-**9** focuses the n-th line). The picker: **C**, then the shortest part of the
+  code's label in the picker (``"ID  name"``) that the picker's substring filter puts first, then **Enter**
   (:func:`picker_keys`). **N** moves to the next segment.
 * **Coding by hand**: the same coder with the picker only: per segment, a pick for each true code, then **N**.
 * **Decisions**: accepts + rejects + added codes (each one row in the decision log); by hand, one per true code.
@@ -106,20 +106,28 @@ class Record:
 
 # -- the coder's keys ---------------------------------------------------------------------------------------
 def picker_keys(choices: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Keys to add each code with the app's picker: C, the shortest start of its label that the picker's filter
-    (case-insensitive substring, choices in their order) puts first, Enter; ↓ presses if it is never first."""
+    """Keys to add each code with the app's picker: C, the shortest part of its label (``"ID  name"``) that the
+    picker's filter (case-insensitive substring, choices in their order) puts first, Enter; when every part of the
+    label also matches an earlier choice, the whole label and a ↓ press per earlier match."""
     labels = [(label.lower(), code) for label, code in choices]
     out: dict[str, int] = {}
     for label, code in labels:
-        for n in range(1, len(label) + 1):
-            matches = [c for other, c in labels if label[:n] in other]
-            if matches[0] == code:
-                out[code] = 2 + n
-                break
+        typed = _shortest_first(label, code, labels)
+        if typed is not None:
+            out[code] = 2 + typed
         else:
             matches = [c for other, c in labels if label in other]
             out[code] = 2 + len(label) + matches.index(code)
     return out
+
+
+def _shortest_first(label: str, code: str, labels: Sequence[tuple[str, str]]) -> int | None:
+    for n in range(1, len(label) + 1):
+        for start in range(len(label) - n + 1):
+            part = label[start:start + n]
+            if next(c for other, c in labels if part in other) == code:
+                return n
+    return None
 
 
 def plan(lines: Sequence[Line], truth: set[str], pick: Mapping[str, int], *, shown: str = "confident") -> Plan:
