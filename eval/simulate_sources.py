@@ -12,6 +12,7 @@ throw-away copy) or a benchmark's coded data (the estimator on arrays). See :mod
 
 from __future__ import annotations
 
+import inspect
 import tempfile
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from .simulate import ORDERS, SHOWN, Line, picker_keys, simulate, summarise
 SIMULATED_CODER = "simulated coder"
 HUMAN_ORIGINS = ("human", "import")  # as eval.project_eval: codings made by people are the truth
 VECTORS_NAME = "vectors.db"  # Project.vector_cache's file
-TOP = 5  # lines the app lists on a segment (ReviewSession's default)
+TOP = inspect.signature(ReviewSession).parameters["top"].default  # lines the app lists on a segment
 
 
 def codebook_ranking(vectors: np.ndarray, prototypes: np.ndarray, codes: Sequence[str]) -> list[list[str]]:
@@ -156,7 +157,7 @@ class ProjectReviewer:
                  coder: str = SIMULATED_CODER) -> None:
         self.project = copy
         self.suggester = ProjectSuggester(copy, **dict(params or {})).fit()
-        self.session = ReviewSession(copy, self.suggester, coder=coder, order=order, top=TOP)
+        self.session = ReviewSession(copy, self.suggester, coder=coder, order=order)  # as the app makes it
 
     def queue(self) -> list[Hashable]:
         return list(self.session.queue)
