@@ -84,6 +84,9 @@ class CodeSuggester:
         min_threshold_examples: int = 5,
         default_threshold: float = 0.5,
         evidence_per_code: int = 3,
+        example_prototypes: bool = False,
+        punctuation: bool = False,
+        threshold_shrinkage: float = 0.0,
     ) -> None:
         self.k = k
         self.power = power
@@ -98,13 +101,16 @@ class CodeSuggester:
         self.min_threshold_examples = min_threshold_examples
         self.default_threshold = default_threshold
         self.evidence_per_code = evidence_per_code
+        self.example_prototypes = example_prototypes
+        self.punctuation = punctuation
+        self.threshold_shrinkage = threshold_shrinkage
 
     # -- parameters and version --------------------------------------------------------------------
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in (
             "k", "power", "knn_weight", "linear", "linear_C", "min_linear_examples", "prototype_strength",
             "temperature", "negative_power", "calibration_folds", "min_threshold_examples",
-            "default_threshold", "evidence_per_code")}
+            "default_threshold", "evidence_per_code", "example_prototypes", "punctuation", "threshold_shrinkage")}
 
     @property
     def version(self) -> str:
@@ -164,7 +170,8 @@ class CodeSuggester:
     def _fit_linear(self) -> None:
         self.linear_ = None
         if self.linear and self.texts_ is not None and len(self.examples_) >= 2 * self.min_linear_examples:
-            channel = LinearChannel(C=self.linear_C, min_positives=self.min_linear_examples)
+            channel = LinearChannel(C=self.linear_C, min_positives=self.min_linear_examples,
+                                    punctuation=self.punctuation)
             self.linear_ = channel.fit(self.texts_, self.vectors_, self.Y_)
             if not channel.fitted_.any():
                 self.linear_ = None
@@ -187,7 +194,8 @@ class CodeSuggester:
         probabilities = apply_platt(oof, *self.platt_)
         probabilities[~valid] = np.nan
         self.thresholds_, self.global_threshold_ = choose_thresholds(
-            probabilities, self.Y_, min_positives=self.min_threshold_examples)
+            probabilities, self.Y_, min_positives=self.min_threshold_examples,
+            shrinkage=self.threshold_shrinkage)
         self.calibrated_ = True
 
     def calibration(self) -> dict | None:
@@ -274,7 +282,7 @@ class CodeSuggester:
             lin = self.linear_.decision(list(texts), vectors)
             data = np.where(np.isnan(lin), knn, self.knn_weight * knn + (1 - self.knn_weight) * lin)
         if self.prototypes_ is not None:
-            logits = (vectors @ self.prototypes_.T) / self.temperature
+            logits = self._prototype_similarity(vectors, segment_ids) / self.temperature
             logits -= logits.max(axis=1, keepdims=True)
             proto = np.exp(logits)
             proto /= proto.sum(axis=1, keepdims=True)
@@ -282,6 +290,26 @@ class CodeSuggester:
             alpha = counts / (counts + self.prototype_strength)
             data = alpha * data + (1 - alpha) * proto
         return data, rows, sims
+
+    def _prototype_similarity(self, vectors: np.ndarray, segment_ids: list[int | None]) -> np.ndarray:
+        """Cosine of each query to each code's codebook prototype; with ``example_prototypes``, averaged with
+        the mean cosine to the code's examples (the query's own segment left out) where the code has any."""
+        similarity = vectors @ self.prototypes_.T
+        if not self.example_prototypes or not len(self.examples_):
+            return similarity
+        member = self.Y_.astype(np.float64)
+        sims = vectors @ self.vectors_.T
+        for q, own in enumerate(segment_ids):
+            row = self._row_of.get(own) if own is not None else None
+            if row is not None:
+                sims[q, row] = 0.0
+        counts = np.zeros((len(vectors), member.shape[1])) + member.sum(axis=0)
+        for q, own in enumerate(segment_ids):
+            row = self._row_of.get(own) if own is not None else None
+            if row is not None:
+                counts[q] -= member[row]
+        mean = (sims @ member) / np.maximum(counts, 1.0)
+        return np.where(counts > 0, (similarity + mean) / 2.0, similarity)
 
     def scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                segment_ids: Sequence[int | None] | None = None) -> np.ndarray:

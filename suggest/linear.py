@@ -13,21 +13,28 @@ import warnings
 
 import numpy as np
 
+WORD_TOKENS = r"(?u)\b\w\w+\b"  # scikit-learn's default: words of two or more letters
+# ... and '?' and '!' as tokens of their own: "you feel let down?" is a question, "you feel let down." a reflection
+PUNCTUATION_TOKENS = WORD_TOKENS + r"|[?!]"
+
 
 class LinearChannel:
     """One-vs-rest linear SVMs on [TF-IDF(1-2 grams), embedding]; ``decision`` squashes margins to (0, 1)."""
 
-    def __init__(self, *, C: float = 0.5, min_positives: int = 3, squash: float = 2.0) -> None:
+    def __init__(self, *, C: float = 0.5, min_positives: int = 3, squash: float = 2.0,
+                 punctuation: bool = False) -> None:
         self.C = C
         self.min_positives = min_positives
         self.squash = squash
+        self.punctuation = punctuation
 
     def fit(self, texts: list[str], vectors: np.ndarray, Y: np.ndarray) -> "LinearChannel":
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
         self.vectorizer_ = TfidfVectorizer(ngram_range=(1, 2), min_df=2 if len(texts) >= 50 else 1,
-                                           sublinear_tf=True)
+                                           sublinear_tf=True,
+                                           token_pattern=PUNCTUATION_TOKENS if self.punctuation else WORD_TOKENS)
         try:
             features = self._features(self.vectorizer_.fit_transform(texts), vectors)
         except ValueError:  # an empty vocabulary: texts of stopwords or digits only
