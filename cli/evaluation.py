@@ -107,6 +107,9 @@ def _bench_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, metavar="N",
                    help="bootstrap replicates for the 95%% intervals (default: the spec's, else 1000)")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.add_argument("--variants", action="store_true",
+                   help="also run the suggester before its cold-start additions and with each addition switched "
+                        "(see eval/variants.py; slower)")
     _simulation_options(p, bench=True)
 
 
@@ -125,7 +128,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                         shown=args.shown, refit_every=args.refit_every, progress=progress()), out)
         return 0
     result = run_bench(args.spec, args.data_dir, out=out, folds=args.folds, split=args.split,
-                       progress=progress(), n_boot=args.bootstrap, learning_curve=not args.no_learning_curve)
+                       progress=progress(), n_boot=args.bootstrap, learning_curve=not args.no_learning_curve,
+                       variants=args.variants)
     print_eval(result, out)
     timing = result["timing"]
     print(f"Embedding {timing['embedding_seconds']:.1f} s ({timing['segments_encoded']} segments newly encoded, "

@@ -49,6 +49,7 @@ from . import splits
 from .bench_data import BenchData, load_bench
 from .bench_spec import BenchSpec, BenchSpecError, load_spec, split_field
 from .methods import CodedData, SuggesterMethod, default_methods
+from .variants import variant_methods
 from .runner import LEARNING_CURVE_SIZES, evaluate
 
 __all__ = ["run_bench", "make_folds", "bench_cache_path",
@@ -86,7 +87,7 @@ def make_folds(spec: BenchSpec, bench: BenchData, folds: int | None = None) -> t
 def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | None = None,
               folds: int | None = None, split: str | None = None, encoder: Any = None,
               cache_path: Path | str | None = None, progress: bool = False, n_boot: int | None = None,
-              learning_curve: bool = True) -> dict[str, Any]:
+              learning_curve: bool = True, variants: bool = False) -> dict[str, Any]:
     """Load, embed (cached), cross-validate and, with ``out``, write the report. Returns the result dict."""
     from index import Encoder, VectorCache, encode_with_cache
 
@@ -111,6 +112,8 @@ def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | 
     methods = default_methods(prototypes=data.prototypes is not None)
     if spec.no_code_decisions:
         methods.insert(1, SuggesterMethod(no_code=True))
+    if variants:
+        methods += variant_methods()
     result = evaluate(data, fold_list, split=description, n_boot=spec.bootstrap if n_boot is None else n_boot,
                       methods=methods,
                       learning_curve_sizes=(spec.learning_curve or LEARNING_CURVE_SIZES) if learning_curve else None,

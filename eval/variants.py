@@ -16,7 +16,7 @@ from typing import Any
 
 from suggest.estimator import CodeSuggester
 
-from .runner import SuggesterMethod
+from .methods import SuggesterMethod
 
 __all__ = ["ADDITIONS", "variant_methods"]
 

@@ -11,17 +11,24 @@ How a code c gets its score for a segment q:
 * **linear** — :class:`suggest.linear.LinearChannel` (word n-grams + embedding), for codes with enough
   examples. Blended with the neighbours as ``knn_weight * knn_c + (1 - knn_weight) * linear_c``.
 * **prototype** — the codebook's own words (name, description, inclusion criteria) embedded: a softmax
-  over codes of ``cos(q, prototype_c) / temperature``. Blended in with weight
+  over codes of ``sim_c / temperature``. Blended in with weight
   ``prototype_strength / (prototype_strength + n_c)`` where n_c is the number of examples of c, so a new
   codebook gets suggestions from its descriptions alone and examples take over as they accumulate.
+  ``sim_c`` is ``cos(q, prototype_c)``; with ``example_prototypes`` (default on) it is the mean of that and
+  the mean cosine of q to c's examples, so a code's prototype moves from what the codebook says toward what
+  the coder has coded with it (Foye, 1–4 quotes per code: hit@1 0.567 → 0.633, docs/benchmarks.md).
 * **rejections** — a code rejected for a segment near q is lowered by ``1 - max(0, cos)^negative_power``
   (near-duplicates strongly, loosely related segments hardly); a code rejected for q itself is never
   proposed for q again.
 
 Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
 70% of the time", and each code has a threshold chosen by cross-validation to maximise its F1 (one
-global threshold for codes with few examples). A segment whose best score is under its threshold gets no
-confident suggestion.
+global threshold for codes with few examples). A code's own threshold is shrunk toward the global one
+by ``threshold_shrinkage`` pseudo-examples (default 20): one chosen from 5 out-of-fold scores is mostly
+noise (NHS, 5 examples per code: micro-F1 0.269 → 0.42). A segment whose best score is under its
+threshold gets no confident suggestion.
+
+``punctuation`` (off by default: no gain measured) lets the linear channel see '?' and '!' as words.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import numpy as np
 from suggest.calibration import apply_platt, choose_thresholds, fit_platt
 from suggest.linear import LinearChannel
 
-VERSION = "codeseed-suggester/1"
+VERSION = "codeseed-suggester/2"
 
 
 @dataclass(frozen=True)
@@ -84,9 +91,9 @@ class CodeSuggester:
         min_threshold_examples: int = 5,
         default_threshold: float = 0.5,
         evidence_per_code: int = 3,
-        example_prototypes: bool = False,
+        example_prototypes: bool = True,
         punctuation: bool = False,
-        threshold_shrinkage: float = 0.0,
+        threshold_shrinkage: float = 20.0,
     ) -> None:
         self.k = k
         self.power = power

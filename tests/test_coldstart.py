@@ -48,7 +48,7 @@ def expected_raw(q, example_prototypes, own=None):
 
 def test_example_prototypes_move_a_code_toward_its_examples_exactly_as_documented():
     q = unit(0.3, 0.2, 1)  # like B's examples, nothing like B's description
-    off, on = fitted().raw_scores(q[None])[0], fitted(example_prototypes=True).raw_scores(q[None])[0]
+    off, on = fitted(example_prototypes=False).raw_scores(q[None])[0], fitted(example_prototypes=True).raw_scores(q[None])[0]
     assert off == pytest.approx(expected_raw(q, False), abs=1e-6)
     assert on == pytest.approx(expected_raw(q, True), abs=1e-6)
     assert on[1] > off[1] + 0.05  # B rises because its examples, not its description, are like q
@@ -65,7 +65,7 @@ def test_example_prototypes_never_count_the_query_itself():
 def test_example_prototypes_without_examples_are_the_codebook_alone():
     model = CodeSuggester(linear=False, example_prototypes=True).fit(
         np.zeros((0, 3), dtype=np.float32), [], codes=["A", "B"], prototypes=PROTOTYPES, calibrate=False)
-    plain = CodeSuggester(linear=False).fit(
+    plain = CodeSuggester(linear=False, example_prototypes=False).fit(
         np.zeros((0, 3), dtype=np.float32), [], codes=["A", "B"], prototypes=PROTOTYPES, calibrate=False)
     q = unit(0.2, 1, 0.4)
     assert model.raw_scores(q[None]) == pytest.approx(plain.raw_scores(q[None]))
@@ -90,7 +90,7 @@ def test_threshold_shrinkage_reaches_the_fitted_suggester():
     vectors = rng.normal(size=(40, 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     examples = [Example(i, {"A" if vectors[i, 0] > 0 else "B": None}, group=i % 8) for i in range(40)]
-    plain = CodeSuggester(linear=False).fit(vectors, examples, codes=["A", "B"])
+    plain = CodeSuggester(linear=False, example_prototypes=False).fit(vectors, examples, codes=["A", "B"])
     shrunk = CodeSuggester(linear=False, threshold_shrinkage=1e6).fit(vectors, examples, codes=["A", "B"])
     assert shrunk.thresholds_ == pytest.approx(np.full(2, shrunk.global_threshold_), abs=1e-4)
     assert plain.global_threshold_ == pytest.approx(shrunk.global_threshold_)

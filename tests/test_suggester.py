@@ -90,9 +90,11 @@ def test_codebook_prototypes_give_zero_shot_suggestions_and_fade_with_examples()
     proto = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
     assert [s.score for s in ranked] == pytest.approx(sorted(proto, reverse=True), abs=1e-6)
     # 30 examples of A right where the query is: A's score is their vote, weighted 30 / (30 + 3)
+    # (the codebook prototype alone here; example prototypes are tested in test_coldstart.py)
     vectors = np.stack([q] * 30)
-    taught = CodeSuggester(linear=False).fit(vectors, [Example(i, {"A": "x"}) for i in range(30)],
-                                             codes=["A", "B", "C"], prototypes=prototypes, calibrate=False)
+    taught = CodeSuggester(linear=False, example_prototypes=False).fit(
+        vectors, [Example(i, {"A": "x"}) for i in range(30)],
+        codes=["A", "B", "C"], prototypes=prototypes, calibrate=False)
     score_a = next(s for s in taught.suggest(q)[0] if s.code == "A").score
     assert score_a == pytest.approx(30 / 33 * 1.0 + 3 / 33 * proto[0], abs=1e-6)
     assert score_a > next(s for s in ranked if s.code == "A").score
@@ -106,7 +108,7 @@ def test_excluded_codes_are_not_proposed():
 
 def test_version_names_algorithm_parameters_and_examples():
     model = knn_only(k=7)
-    assert model.version.startswith("codeseed-suggester/1 ") and model.version.endswith("examples=3")
+    assert model.version.startswith("codeseed-suggester/2 ") and model.version.endswith("examples=3")
     assert knn_only(k=8).version != model.version
 
 
