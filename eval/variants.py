@@ -23,7 +23,7 @@ __all__ = ["ADDITIONS", "variant_methods"]
 # addition -> (its value when on, its value when off)
 ADDITIONS: dict[str, tuple[Any, Any]] = {
     "example_prototypes": (True, False),
-    "threshold_shrinkage": (20.0, 0.0),
+    "threshold_shrinkage": (10.0, 0.0),
     "punctuation": (True, False),
 }
 

@@ -24,7 +24,7 @@ How a code c gets its score for a segment q:
 Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
 70% of the time", and each code has a threshold chosen by cross-validation to maximise its F1 (one
 global threshold for codes with few examples). A code's own threshold is shrunk toward the global one
-by ``threshold_shrinkage`` pseudo-examples (default 20): one chosen from 5 out-of-fold scores is mostly
+by ``threshold_shrinkage`` pseudo-examples (default 10): one chosen from 5 out-of-fold scores is mostly
 noise (NHS, 5 examples per code: micro-F1 0.269 → 0.42). A segment whose best score is under its
 threshold gets no confident suggestion.
 
@@ -93,7 +93,7 @@ class CodeSuggester:
         evidence_per_code: int = 3,
         example_prototypes: bool = True,
         punctuation: bool = False,
-        threshold_shrinkage: float = 20.0,
+        threshold_shrinkage: float = 10.0,
     ) -> None:
         self.k = k
         self.power = power

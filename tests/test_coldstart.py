@@ -113,3 +113,20 @@ def test_punctuation_makes_a_question_mark_a_word():
 def test_new_parameters_are_part_of_the_version():
     assert CodeSuggester().version != CodeSuggester(example_prototypes=not CodeSuggester().example_prototypes).version
     assert CodeSuggester().version != CodeSuggester(threshold_shrinkage=123.0).version
+
+
+def test_each_variant_differs_from_the_shipped_suggester_in_exactly_its_addition():
+    from eval.variants import ADDITIONS, variant_methods
+
+    shipped = CodeSuggester().get_params()
+    methods = variant_methods()
+    names = [m.name for m in methods]
+    assert len(set(names)) == len(names) and "suggester" not in names
+    v1 = CodeSuggester(**methods[0].params).get_params()
+    assert methods[0].name == "suggester_v1" and all(v1[a] == off for a, (_, off) in ADDITIONS.items())
+    for method, addition in zip(methods[1:], ADDITIONS):
+        params = CodeSuggester(**method.params).get_params()
+        changed = {k for k in params if params[k] != shipped[k]}
+        assert changed == {addition}, method.name
+        on, _ = ADDITIONS[addition]
+        assert method.name == (f"suggester_no_{addition}" if shipped[addition] == on else f"suggester_with_{addition}")
