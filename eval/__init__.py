@@ -8,6 +8,7 @@
 ``methods``         the coded data (``CodedData``) and the methods compared on it: the suggester and the baselines
 ``scoring``         every figure for one method's out-of-fold predictions (``method_metrics``), with intervals
 ``runner``          cross-validation of every method on the same folds, the learning curve, ``evaluate``
+``variants``        the suggester before its cold-start additions and with each addition flipped, as methods
 ``agreement``       human–human agreement, and the suggester beside each coder
 ``decisions``       acceptance rates from a project's decision log
 ``pairwise``        two coders on the segments both reviewed: kappa, alpha, AC1, percent, per code and document,
