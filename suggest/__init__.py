@@ -4,6 +4,7 @@ question.
 ``estimator.py``          :class:`CodeSuggester`, the estimator on arrays: neighbour votes, linear channel, codebook
                           prototypes, calibration → **where a suggestion's code and score are chosen**
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
+``prototypes.py``         the prototype channel's similarity: codebook text, and the code's examples beside it
 ``calibration.py``        Platt scaling and per-code thresholds
 ``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project; stores suggestions, records
                           each accept/reject/undo (:meth:`~ProjectSuggester.decide` turns an accept into a coding)

@@ -42,6 +42,7 @@ import numpy as np
 
 from suggest.calibration import apply_platt, choose_thresholds, fit_platt
 from suggest.linear import LinearChannel
+from suggest.prototypes import prototype_similarity
 
 VERSION = "codeseed-suggester/2"
 
@@ -299,24 +300,10 @@ class CodeSuggester:
         return data, rows, sims
 
     def _prototype_similarity(self, vectors: np.ndarray, segment_ids: list[int | None]) -> np.ndarray:
-        """Cosine of each query to each code's codebook prototype; with ``example_prototypes``, averaged with
-        the mean cosine to the code's examples (the query's own segment left out) where the code has any."""
-        similarity = vectors @ self.prototypes_.T
-        if not self.example_prototypes or not len(self.examples_):
-            return similarity
-        member = self.Y_.astype(np.float64)
-        sims = vectors @ self.vectors_.T
-        for q, own in enumerate(segment_ids):
-            row = self._row_of.get(own) if own is not None else None
-            if row is not None:
-                sims[q, row] = 0.0
-        counts = np.zeros((len(vectors), member.shape[1])) + member.sum(axis=0)
-        for q, own in enumerate(segment_ids):
-            row = self._row_of.get(own) if own is not None else None
-            if row is not None:
-                counts[q] -= member[row]
-        mean = (sims @ member) / np.maximum(counts, 1.0)
-        return np.where(counts > 0, (similarity + mean) / 2.0, similarity)
+        if not self.example_prototypes:
+            return prototype_similarity(vectors, self.prototypes_)
+        own = [self._row_of.get(i) if i is not None else None for i in segment_ids]
+        return prototype_similarity(vectors, self.prototypes_, self.vectors_, self.Y_, own)
 
     def scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
