@@ -10,6 +10,8 @@ this package is the app. Its rooms:
 - ``tabs/``: one module per tab (``review``, ``codebook``, ``agreement``, ``ask``, ``transfer`` = import/export),
   each with its handlers and its ``build``. Adding a tab: see ``tabs/__init__.py``.
 - ``commands.py``: the typed :class:`Command` a review button sends from the browser, parsed and checked once.
+- ``ordering.py``: each browser tab's commands applied strictly in the order pressed (their ``seq``).
+- ``refresh.py``: the suggester fitted again in the background after every N decisions, swapped in under the lock.
 - ``render.py``: plain data to HTML (review card and side panel, quotes, messages). No Gradio: unit-tested.
 - ``assets.py`` + ``static/``: the CSS and the keyboard script, shipped as package data.
 

@@ -2,9 +2,11 @@
 
 The page (``static/keys.js``, ``window.csCommand``) sends one JSON object per button press::
 
-    {"action": "accept", "segment": "42", "code": "W", "coder": "ana"}
+    {"action": "accept", "segment": "42", "code": "W", "coder": "ana", "seq": 7}
 
-:meth:`Command.parse` turns it into a typed :class:`Command` or raises a :class:`CodeseedError` that names the
+``seq`` numbers the page's commands in the order pressed (1, 2, 3 ... per page load): the server applies one tab's
+commands in that order (:mod:`app.ordering`), so U pressed right after X undoes that X whatever order the two
+requests arrive in. :meth:`Command.parse` turns it into a typed :class:`Command` or raises a :class:`CodeseedError` that names the
 field at fault; nothing else in the app reads the raw text. A new review action is one more name in ``ACTIONS``
 and one more branch in :meth:`Command.apply`.
 """
@@ -20,7 +22,7 @@ from suggest.review import ReviewSession
 
 # action -> what it does to the session (accept and reject act on `code`, or the focused suggestion if empty)
 ACTIONS = ("accept", "reject", "none", "next", "previous", "skip", "undo")  # none: no code applies (key 0)
-FIELDS = ("action", "segment", "code", "coder")
+FIELDS = ("action", "segment", "code", "coder", "seq")
 FIX = "reload the page; if it happens again, report it with the text above"
 
 
@@ -30,6 +32,7 @@ class Command:
     segment: int | None = None  # the segment on screen when the key was pressed (None: none shown)
     code: str | None = None  # the focused suggestion's code, for accept/reject
     coder: str | None = None  # the coder name in the box (None: not sent)
+    seq: int | None = None  # the page's number for this command, 1 for the first after loading (None: not sent)
 
     @classmethod
     def parse(cls, text: str | None) -> Command:
@@ -48,7 +51,7 @@ class Command:
         if action not in ACTIONS:
             raise CodeseedError(f"unknown action {action!r} (known: {', '.join(ACTIONS)})", field="action", fix=FIX)
         return cls(action=action, segment=_segment(raw.get("segment")), code=_text(raw, "code") or None,
-                   coder=_text(raw, "coder"))
+                   coder=_text(raw, "coder"), seq=_seq(raw.get("seq")))
 
     def apply(self, session: ReviewSession, *, fixed_coder: bool) -> None:
         """Do it to ``session``: first take up a changed coder name (unless the server fixed it), then act."""
@@ -72,6 +75,14 @@ def _segment(value: Any) -> int | None:
     if isinstance(value, str) and value.isdigit():
         return int(value)
     raise CodeseedError(f"segment {value!r} is not a segment id", field="segment", fix=FIX)
+
+
+def _seq(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise CodeseedError(f"seq {clip(value)} is not a command number (1, 2, 3 ...)", field="seq", fix=FIX)
 
 
 def _text(raw: dict, field: str) -> str | None:

@@ -7,6 +7,10 @@ the codings in place before the round and that coder's decisions only; everyone 
 coders' decisions never interleave on the one SQLite connection and every coder's decision teaches the suggester
 the others use. Anything else touching the project holds ``app.lock`` too.
 
+Two helpers keep the review loop honest: :attr:`CodingApp.key_orders` applies each tab's key commands in the order
+pressed (:mod:`app.ordering`), and :attr:`CodingApp.refresher` fits the suggester again in the background after
+every so many decisions (:mod:`app.refresh`; ``refit_every``, 0: never), swapping it in under the lock.
+
 Errors: every handler catches :class:`~index.errors.CodeseedError` (the root of every error a user can act on:
 bad input, project state, and the index layer's ``ModelError`` / ``IndexMismatchError``) and shows
 ``str(error)`` as the app's own message (:func:`app.render.message`), never Gradio's generic popup.
@@ -24,19 +28,24 @@ from index.rounds import view_for
 from suggest.project_suggester import ProjectSuggester
 from suggest.review import ReviewSession
 
+from .ordering import KeyOrders
+from .refresh import DEFAULT_EVERY, Key, Refresher
 from .render import render_card, render_failure, render_side
 
 
 class CodingApp:
     """One project served to any number of browser tabs; ``build()`` gives the Gradio page."""
 
-    def __init__(self, project: Project, *, coder: str | None = None, suggester: ProjectSuggester | None = None):
+    def __init__(self, project: Project, *, coder: str | None = None, suggester: ProjectSuggester | None = None,
+                 refit_every: int = DEFAULT_EVERY):
         self.project = project
         self.coder = coder_name(coder)  # fixed by the server (--coder): the coder box is read-only
         self.lock = threading.RLock()
         self.renders = itertools.count(1)  # every answer to the browser is numbered: tests see when one arrived
         self.coder_suggesters: dict[tuple[str, str], ProjectSuggester] = {}  # (round start, coder) -> suggester
         self.predictions: dict[int, dict[int, set[str]] | None] = {}  # round id -> the pre-round suggester's codes
+        self.key_orders = KeyOrders()  # each browser tab's commands, applied in the order pressed
+        self.refresher = Refresher(self, refit_every)  # fits the suggesters again in the background as coders decide
         with self.lock:
             self.suggester = suggester or ProjectSuggester(project).fit()
 
@@ -50,6 +59,17 @@ class CodingApp:
             if key not in self.coder_suggesters:
                 self.coder_suggesters[key] = ProjectSuggester(self.project, view=view).fit()
             return self.coder_suggesters[key]
+
+    def current_suggester(self, key: Key) -> ProjectSuggester | None:
+        """The suggester in use under ``key`` (None: the shared one; else a round coder's), if any."""
+        return self.suggester if key is None else self.coder_suggesters.get(key)
+
+    def install_suggester(self, key: Key, suggester: ProjectSuggester) -> None:
+        """Put ``suggester`` in the place of the one under ``key`` (the caller holds :attr:`lock`)."""
+        if key is None:
+            self.suggester = suggester
+        else:
+            self.coder_suggesters[key] = suggester
 
     def round_predictions(self) -> dict[int, set[str]] | None:
         """The confident codes of the suggester fitted before the latest round, per round segment (cached)."""
@@ -76,7 +96,8 @@ class CodingApp:
             card = session.card()
         except CodeseedError as exc:
             return render_failure(str(exc), render)
-        return render_card(card), render_side(card, error, render=render)
+        status = self.refresher.status(session.suggester)
+        return render_card(card), render_side(card, error, render=render, status=status)
 
     def failure(self, text: str) -> tuple[str, str]:
         """The review card and side panel when no session could be made: the error instead."""

@@ -73,7 +73,8 @@ def render_card(card: Card) -> str:
 STATUS_LABEL = {PENDING: "", ACCEPTED: "✓ accepted", REJECTED: "✗ rejected", ADDED: "＋ added"}
 
 
-def render_side(card: Card, error: str | None = None, render: int = 0) -> str:
+def render_side(card: Card, error: str | None = None, render: int = 0, status: str = "") -> str:
+    """The side panel; ``status``: a line about the suggester (being fitted again in the background, or done)."""
     segment = card.segment.id if card.segment else ""
     message = error or card.message
     kind = " cs-error" if error else ""
@@ -81,6 +82,7 @@ def render_side(card: Card, error: str | None = None, render: int = 0) -> str:
              else '<span class="cs-warn">Enter your coder name (top right) to decide</span>')
     head = (f'<div class="cs-side" data-segment="{segment}" data-token="{card.token}" data-render="{render}">'
             f'<div class="cs-coder-line">{coder}</div>'
+            + (f'<div class="cs-refresh" role="status">{esc(status)}</div>' if status else "") +
             f'<div class="cs-msg{kind}" role="status">{esc(message)}</div>')
     if card.segment is None:
         return head + "</div>"

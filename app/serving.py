@@ -110,14 +110,16 @@ def launch_options() -> dict[str, Any]:
 
 
 def start(folder: str | Path, *, coder: str | None = None, host: str = "127.0.0.1", port: int = 7860,
-          auth: str | None = None, block: bool = True, quiet: bool = False):
-    """Open the project and serve it; with ``block=False`` return (blocks, app) once it is up (tests, benchmarks)."""
+          auth: str | None = None, block: bool = True, quiet: bool = False, refit_every: int | None = None):
+    """Open the project and serve it; with ``block=False`` return (blocks, app) once it is up (tests, benchmarks).
+
+    ``refit_every``: decisions between background refits of the suggester (None: the default, 0: never)."""
     from .core import CodingApp
 
     credentials = check_serving(host, auth)
     project = Project.open(folder)
     try:
-        app = CodingApp(project, coder=coder)
+        app = CodingApp(project, coder=coder, **({} if refit_every is None else {"refit_every": refit_every}))
         demo = app.build()
         demo.launch(server_name=host, server_port=port, auth=credentials, prevent_thread_lock=True, quiet=True,
                     **launch_options())

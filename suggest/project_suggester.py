@@ -298,25 +298,30 @@ class ProjectSuggester:
                     store.remove_coding(last["segment_id"], last["code_id"], coder)
         if hasattr(self.model, "codes_") and last["segment_id"] in self._vectors:
             codes = [last["code_id"]] if last["code_id"] is not None else list(self.model.codes_)
-            self._relearn(last["segment_id"], codes)
+            self.relearn({last["segment_id"]: codes})
         return last
 
-    def _relearn(self, segment_id: int, codes: list[str]) -> None:
-        """After an undo: the segment counts for and against ``codes`` exactly as its standing rows say."""
-        for code in codes:
-            self.model.forget(segment_id, code)
-        wanted = set(codes)
-        for coding in self.codings():
-            if coding["segment_id"] == segment_id and coding["code_id"] in wanted:
-                self.model.add_example(segment_id, self._vectors[segment_id], coding["code_id"], coding["coder"],
-                                       self._segments[segment_id].text)
-        for decision in self.standing_decisions():
-            if decision["segment_id"] == segment_id and (decision["code_id"] in wanted or decision["code_id"] is None):
+    def relearn(self, segments: dict[int, list[str]]) -> None:
+        """The segments count for and against their codes exactly as their standing rows say (after an undo, or
+        for decisions a fresh fit did not see). ``segments``: segment id -> the codes to relearn there."""
+        segments = {s: codes for s, codes in segments.items() if s in self._vectors}
+        codings, standing = self.codings(), self.standing_decisions()
+        for segment_id, codes in segments.items():
+            vector, wanted = self._vectors[segment_id], set(codes)
+            for code in codes:
+                self.model.forget(segment_id, code)
+            for coding in codings:
+                if coding["segment_id"] == segment_id and coding["code_id"] in wanted:
+                    self.model.add_example(segment_id, vector, coding["code_id"], coding["coder"],
+                                           self._segments[segment_id].text)
+            for decision in standing:
+                if decision["segment_id"] != segment_id or decision["code_id"] not in wanted | {None}:
+                    continue
                 if decision["decision"] == "reject":
-                    self.model.add_rejection(segment_id, self._vectors[segment_id], decision["code_id"])
+                    self.model.add_rejection(segment_id, vector, decision["code_id"])
                 elif decision["decision"] == "none":
                     for code in codes:
-                        self.model.add_rejection(segment_id, self._vectors[segment_id], code)
+                        self.model.add_rejection(segment_id, vector, code)
 
     # -- explaining ----------------------------------------------------------------------------------
     def explain(self, segment_id: int, *, top: int = 5) -> str:

@@ -23,10 +23,12 @@
     const box = document.querySelector('#cs-coder textarea, #cs-coder input');
     return box ? box.value : '';
   }
-  // What a button sends to the server: the action, the segment on screen, the focused code, the coder shown.
+  // What a button sends to the server: the action, the segment on screen, the focused code, the coder shown, and
+  // its number in this page's order of commands (seq): the server applies them in that order (app/ordering.py).
+  let seq = 0;
   window.csCommand = (action) => {
     const s = side();
-    const order = {action: action, segment: s ? s.dataset.segment : '', coder: coderName()};
+    const order = {action: action, segment: s ? s.dataset.segment : '', coder: coderName(), seq: ++seq};
     if (action === 'accept' || action === 'reject') {
       const li = document.querySelector('#cs-side li.cs-sugg.focused');
       order.code = li ? li.dataset.code : '';
@@ -41,7 +43,9 @@
     return JSON.stringify(order);
   };
   // Keys that go to the server are sent one at a time, in the order pressed: a key pressed while the answer to
-  // the last one is on its way waits for it (so U after X undoes that X, and A acts on the line now focused).
+  // the last one is on its way waits for it (so A acts on the line the last answer focused). None is ever
+  // dropped: if an answer is slow (over 5 s), the next key goes anyway, and the numbers (seq) keep the server
+  // applying them in the order pressed, so U after X still undoes that X.
   const waiting = [];
   let busySince = 0;
   function send(action) {

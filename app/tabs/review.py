@@ -23,6 +23,7 @@ BUTTONS = (("accept", "✓ Accept (A)", "primary", "lg"), ("reject", "✗ Reject
            ("none", "∅ No code (0)", "secondary", "lg"), ("undo", "↶ Undo (U)", "secondary", "lg"),
            ("previous", "← Previous (P)", "secondary", "sm"), ("skip", "Skip (S)", "secondary", "sm"),
            ("next", "Next (N) →", "secondary", "sm"))
+DECIDING = ("accept", "reject", "none", "undo")  # the actions that write a decision (and teach the suggester)
 
 
 # -- handlers -------------------------------------------------------------------------------------------------
@@ -48,10 +49,16 @@ def on_load(app, saved_coder: str | None):
 
 
 def act(app, command: str, session: ReviewSession | None):
+    """One key's command, applied in the order the page numbered it (app.ordering); a decision counts towards the
+    next background refresh of the suggester it taught (app.refresh)."""
     error = None
     try:
         session = session or app.new_session(None)
-        Command.parse(command).apply(session, fixed_coder=app.coder is not None)
+        parsed = Command.parse(command)
+        applied = app.key_orders.of(session).run(parsed.seq,
+                                                 lambda: parsed.apply(session, fixed_coder=app.coder is not None))
+        if applied and parsed.action in DECIDING:
+            app.refresher.decided(session.suggester)
     except CodeseedError as exc:
         if session is None:
             return (None, *app.failure(str(exc)))
@@ -65,6 +72,7 @@ def pick(app, code: str | None, session: ReviewSession | None):
         session = session or app.new_session(None)
         if code:
             session.add_code(code)
+            app.refresher.decided(session.suggester)
     except CodeseedError as exc:
         if session is None:
             return (None, *app.failure(str(exc)), gr.update(value=None))

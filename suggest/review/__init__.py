@@ -7,6 +7,7 @@ to a :class:`ReviewSession`. Never imports :mod:`suggest.ask`.
                  :class:`Card`
 ``session.py``   :class:`ReviewSession`: one coder's pass through the queue, the accept/reject/add/undo loop
                  (**where a coding's code is chosen** by the coder), locking
+``refresh.py``   fitting the suggester again during review (the app's background refresh), and after an import
 ``rounds.py``    a blind round's review: the coder's own suggester, the round's segments as the queue
 ``codebook.py``  the codebook tab: the code tree with counts and examples, editing a description, the picker's list
 
@@ -43,7 +44,8 @@ from suggest.review.cards import (
 )
 from suggest.review.codebook import CodebookRow, clip_text, codebook_rows, save_code_description
 from suggest.review.queue import ORDERS, Progress, QueueFilter, attribute_label, order_queue, parse_attribute
-from suggest.review.session import ReviewSession, refit
+from suggest.review.refresh import refit
+from suggest.review.session import ReviewSession
 
 __all__ = [
     "ACCEPTED", "ADDED", "ORDERS", "PENDING", "REJECTED", "Card", "CodebookRow", "CodingView", "EvidenceView", "Item",

@@ -30,17 +30,12 @@ from suggest.review.cards import (ACCEPTED, ADDED, PENDING, REJECTED, Card, Codi
 from suggest.review.codebook import picker_choices
 from suggest.review.queue import (ORDERS, QueueFilter, attribute_options, check_order, coded_outside_review,
                                   latest_decisions, order_queue, progress, reviewed_segments, select_segments)
+from suggest.review.refresh import is_refresh_of
 from suggest.review.rounds import SuggesterFor, blind_note, overlap
 
 PICKED_ORIGIN = "human"  # a code the coder chose from the codebook: a human coding, like an imported one
 NO_CODER = ("enter your coder name before deciding",
             "type it in the Coder box at the top (or start the app with --coder NAME); every decision is stored under it")
-
-
-def refit(project: Any, suggester: ProjectSuggester) -> None:
-    """After an import: index new segments and fit the suggester again (review sessions notice and rebuild)."""
-    project.build_index()
-    suggester.fit()
 
 
 T = TypeVar("T")
@@ -106,9 +101,12 @@ class ReviewSession:
 
     def _sync(self) -> None:
         """Rebuild after the suggester was fitted again (an import), or when a round starts or ends for this coder
-        (another suggester, another queue): new segments, codes, queue."""
+        (another suggester, another queue): new segments, codes, queue. A refresh (:mod:`suggest.review.refresh`)
+        is only taken up."""
         wanted = self.suggester_for(self.coder) if self.suggester_for is not None else self.suggester
-        if wanted is not self.suggester or getattr(self.suggester, "run_id", None) != self._run_id:
+        if wanted is not self.suggester and is_refresh_of(wanted, self._run_id):  # fitted again on more codings:
+            self.suggester, self._run_id = wanted, wanted.run_id  # same queue and list; used from the next arrival
+        elif wanted is not self.suggester or getattr(self.suggester, "run_id", None) != self._run_id:
             self.suggester = wanted
             keep = self.segment_id
             self._load()
