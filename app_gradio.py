@@ -1,6 +1,6 @@
 """The coding app: review AI code suggestions at the speed of the keyboard, in the browser (Gradio).
 
-    codeseed app PROJECT [--coder NAME] [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD]
+    codeseed app PROJECT [--coder NAME] [--host 127.0.0.1] [--port 7860] [--auth USER:PASSWORD] [--refit-every 50]
     python app_gradio.py PROJECT [same options]
 
 The entry point; the app itself is the ``app`` package (its ``__init__`` maps the rooms: one module per tab in
@@ -19,7 +19,9 @@ history kept in the browser).
 
 Concurrency: one Project (one SQLite connection), one ProjectSuggester and one lock per server; each browser tab
 has its own ReviewSession (queue, position, coder) holding that lock for every call, so coders' decisions never
-interleave and every coder's decision teaches the suggester the others use.
+interleave and every coder's decision teaches the suggester the others use. Each tab's key commands are numbered
+by the page and applied in that order (app/ordering.py); every --refit-every decisions the suggester is fitted
+again in a background thread and swapped in under the lock (app/refresh.py).
 """
 
 from __future__ import annotations

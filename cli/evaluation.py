@@ -50,8 +50,8 @@ def _simulation_options(p: argparse.ArgumentParser, *, bench: bool) -> None:
     g.add_argument("--shown", choices=("confident", "listed"), default="confident",
                    help="with --simulate: the lines the coder acts on, the confident ones (default) or the whole list")
     g.add_argument("--refit-every", type=int, metavar="N",
-                   help="with --simulate: fit the suggester again every N segments, as restarting the app does "
-                        "(default: never, as in one session of the app)")
+                   help="with --simulate: fit the suggester again every N segments, as restarting the app or its "
+                        "background refit does (default: never, as `codeseed app --refit-every 0`)")
     if bench:
         g.add_argument("--limit", type=int, metavar="N", help="with --simulate: only the first N segments of the data")
     else:

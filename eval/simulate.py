@@ -5,8 +5,8 @@ three decisions a coder makes there. :mod:`eval.simulate_sources` provides two r
 :class:`~suggest.review.ReviewSession` on a copy of a project (``codeseed eval PROJECT --simulate``) and the
 estimator on a benchmark's arrays (``codeseed bench SPEC DATA --simulate``); both learn through the same
 estimator methods as the app (``CodeSuggester.add_example`` / ``add_rejection``), and neither refits during the
-pass, because the app does not (it fits when it starts and after an import); ``refit_every`` simulates restarting
-the app every so many segments.
+pass unless asked, as the app with ``--refit-every 0`` (it fits when it starts and after an import); ``refit_every``
+simulates fitting it again every so many segments (restarting the app, or its background refit).
 
 Definitions (docs/benchmarks.md, "Effort simulation", repeats them):
 
