@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYER_OF = {"index": 0, "suggest": 1, "eval": 2, "app_gradio": 3, "codeseed_cli": 3, "app": 3, "cli": 3}
+LAYER_OF = {"index": 0, "suggest": 1, "eval": 2, "app_gradio": 3, "codeseed_cli": 3, "app": 3, "cli": 3,
+            "batch": 3}
 
 
 def product_files() -> list[Path]:
-    files = [p for pkg in ("index", "suggest", "eval", "app", "cli") for p in (ROOT / pkg).rglob("*.py")]
+    files = [p for pkg in ("index", "suggest", "eval", "app", "cli", "batch") for p in (ROOT / pkg).rglob("*.py")]
     return files + [p for p in (ROOT / "app_gradio.py", ROOT / "codeseed_cli.py") if p.exists()]
 
 
@@ -105,6 +106,7 @@ def test_imports_flow_one_way(path):
     ("langchain_core", {"suggest/ask/langchain_adapter.py"}),
     ("sentence_transformers", {"index/backends.py", "index/model.py"}),
     ("onnxruntime", {"index/backends.py", "index/onnx_export.py"}),
+    ("ray", {"batch/ray_engine.py"}),
 ])
 def test_heavy_libraries_live_in_one_place(library, allowed):
     users = {str(p.relative_to(ROOT)) for p in product_files()

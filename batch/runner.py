@@ -1,0 +1,96 @@
+"""``codeseed batch``: check the input, open the output, and hand the shards still to do to an engine.
+
+Before any work, every shard still to do is read and checked (:func:`batch.shards.read_shard`), so a bad
+shard is reported at once, naming the file, rather than after hours of embedding. Then:
+
+* ``local`` (:mod:`batch.local`): one process, shard after shard;
+* ``ray`` (:mod:`batch.ray_engine`): a Ray Data pipeline on the cluster ``RAY_ADDRESS`` names, or a local Ray.
+
+Both write the same files (:mod:`batch.output`), so a run started with one engine can be finished with the other.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from batch.output import OutputFolder
+from batch.shards import Shard, find_shards, read_shard
+from index.errors import CodeseedError
+from suggest.saved_model import SavedSuggester, load_suggester
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    text_column: str = "text"
+    id_column: str | None = None
+    top: int = 5
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    shards: int  # in the input
+    skipped: int  # already done by an earlier run
+    written: int
+    rows: int  # written by this run
+    seconds: float
+    output: Path
+    engine: str
+
+
+@dataclass
+class BatchPlan:
+    saved: SavedSuggester
+    shards: list[Shard]
+    pending: list[Shard]
+    rows: dict[str, int]  # rows per pending shard (its name)
+    output: OutputFolder
+    options: BatchOptions
+
+
+def plan(model_dir: str | Path, source: str | Path, out: str | Path, options: BatchOptions) -> BatchPlan:
+    saved = load_suggester(model_dir)
+    if options.top < 1:
+        raise CodeseedError("--top must be at least 1", field="top")
+    shards = find_shards(source)
+    out_path = Path(out).resolve()
+    if Path(source).is_dir() and out_path.is_relative_to(Path(source).resolve()):
+        raise CodeseedError("the output folder is inside the input folder", file=str(out),
+                            fix="write the results next to the input, not into it")
+    settings = {"model_id": saved.model_id, "suggester": saved.manifest["suggester"],
+                "encoder": saved.encoder_identifier, "text_column": options.text_column,
+                "id_column": options.id_column, "top": options.top}
+    output = OutputFolder(out, settings).open()
+    pending = [s for s in shards if not output.done(s)]
+    rows = {s.name: len(read_shard(s, options.text_column, options.id_column).texts) for s in pending}
+    return BatchPlan(saved, shards, pending, rows, output, options)
+
+
+def run_batch(model_dir: str | Path, source: str | Path, out: str | Path, *, engine: str = "local",
+              options: BatchOptions = BatchOptions(), workers: int | None = None, progress: bool = False,
+              encoder: Any = None, on_shard_written: Callable[[Shard], None] | None = None) -> BatchReport:
+    """Suggest codes for every row of ``source`` with the saved suggester in ``model_dir``; write ``out``.
+
+    ``on_shard_written`` is called after each output shard is in place (progress reports; tests use it to
+    stop a run part-way). ``encoder`` replaces the saved model's own (local engine; tests).
+    """
+    if engine not in ENGINES:
+        raise CodeseedError(f"unknown engine {engine!r}", field="engine", fix="use --engine local or --engine ray")
+    began = time.perf_counter()
+    job = plan(model_dir, source, out, options)
+    if engine == "local":
+        from batch.local import run_local
+
+        written = run_local(job, progress=progress, encoder=encoder, on_shard_written=on_shard_written)
+    else:
+        from batch.ray_engine import run_ray
+
+        written = run_ray(job, workers=workers, progress=progress, on_shard_written=on_shard_written)
+    return BatchReport(len(job.shards), len(job.shards) - len(job.pending), len(written),
+                       sum(job.rows[s.name] for s in written), time.perf_counter() - began,
+                       job.output.folder, engine)
