@@ -41,8 +41,8 @@ class OutputFolder:
         self.folder = Path(folder)
         self.settings = settings
 
-    def open(self) -> "OutputFolder":
-        """Create the folder or check that it holds results of the same model and options; clear temp files."""
+    def check(self) -> "OutputFolder":
+        """Refuse a folder that holds other results (another model, other options) or other files."""
         record = self.folder / RECORD
         if self.folder.exists() and not self.folder.is_dir():
             raise CodeseedError("the output exists and is not a folder", file=str(self.folder),
@@ -58,6 +58,11 @@ class OutputFolder:
         elif self.folder.is_dir() and any(self.folder.iterdir()):
             raise CodeseedError("the output folder is not empty and was not written by codeseed batch",
                                 file=str(self.folder), fix="give a new or empty --out folder")
+        return self
+
+    def create(self) -> "OutputFolder":
+        """Make the folder and its record (once the input is known to be good); clear a killed run's temp files."""
+        record = self.folder / RECORD
         self.folder.mkdir(parents=True, exist_ok=True)
         if not record.is_file():
             _atomic_write_bytes(record, (json.dumps(self.settings, indent=1) + "\n").encode("utf-8"))

@@ -65,17 +65,19 @@ def plan(model_dir: str | Path, source: str | Path, out: str | Path, options: Ba
     settings = {"model_id": saved.model_id, "suggester": saved.manifest["suggester"],
                 "encoder": saved.encoder_identifier, "text_column": options.text_column,
                 "id_column": options.id_column, "top": options.top}
-    output = OutputFolder(out, settings).open()
+    output = OutputFolder(out, settings).check()
     pending = [s for s in shards if not output.done(s)]
     rows = {s.name: len(read_shard(s, options.text_column, options.id_column).texts) for s in pending}
+    output.create()
     return BatchPlan(saved, shards, pending, rows, output, options)
 
 
 def run_batch(model_dir: str | Path, source: str | Path, out: str | Path, *, engine: str = "local",
               options: BatchOptions = BatchOptions(), workers: int | None = None, progress: bool = False,
-              encoder: Any = None, on_shard_written: Callable[[Shard], None] | None = None) -> BatchReport:
+              shards_per_wave: int | None = None, encoder: Any = None, on_shard_written: Callable[[Shard], None] | None = None) -> BatchReport:
     """Suggest codes for every row of ``source`` with the saved suggester in ``model_dir``; write ``out``.
 
+    ``workers`` and ``shards_per_wave`` are for the Ray engine (see :mod:`batch.ray_engine`).
     ``on_shard_written`` is called after each output shard is in place (progress reports; tests use it to
     stop a run part-way). ``encoder`` replaces the saved model's own (local engine; tests).
     """
@@ -90,7 +92,8 @@ def run_batch(model_dir: str | Path, source: str | Path, out: str | Path, *, eng
     else:
         from batch.ray_engine import run_ray
 
-        written = run_ray(job, workers=workers, progress=progress, on_shard_written=on_shard_written)
+        written = run_ray(job, workers=workers, progress=progress, shards_per_wave=shards_per_wave,
+                          on_shard_written=on_shard_written)
     return BatchReport(len(job.shards), len(job.shards) - len(job.pending), len(written),
                        sum(job.rows[s.name] for s in written), time.perf_counter() - began,
                        job.output.folder, engine)

@@ -1,0 +1,102 @@
+"""The Ray engine on a local Ray, with the real model on the bundled sample: the same results as the local engine,
+a stopped run resumes without duplicating rows. One Ray session for all these tests (start-up takes 10-50 s)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+pytest.importorskip("ray", reason='the Ray engine needs: pip install "codeseed[ray]"')
+
+from batch.runner import BatchOptions, run_batch  # noqa: E402
+
+OPENINGS = ["The staff on the ward were", "My mother's nurse was", "Reception was", "The doctor I saw was",
+            "Getting an appointment was", "The care coordinator was", "Since the referral, everyone has been"]
+QUALITIES = ["kind and patient, they listened to what I needed", "rushed and did not explain the medication",
+             "helpful, but the waiting list was months long", "respectful of my diagnosis and my history",
+             "hard to reach by phone, nobody called back", "brilliant at keeping in touch with my family",
+             "dismissive when I said I was in crisis"]
+ENDINGS = ["", " I would recommend the service.", " Parking cost a fortune.", " It made a real difference to me.",
+           " The food was cold.", " I felt like a number, not a person."]
+
+
+def feedback(n: int, seed: int) -> list[str]:
+    """Patient-feedback-like comments of realistic length (one to three sentences)."""
+    rng = np.random.default_rng(seed)
+    return [f"{rng.choice(OPENINGS)} {rng.choice(QUALITIES)}.{rng.choice(ENDINGS)}" for _ in range(n)]
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    from batch.ray_engine import start_local_ray
+
+    ray = start_local_ray(2)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def demo_model(tmp_path_factory):
+    """The sample project's suggester, fitted with the real MiniLM and saved."""
+    from index.demo import build_demo
+    from suggest.project_suggester import ProjectSuggester
+    from suggest.saved_model import save_project_suggester
+
+    folder = tmp_path_factory.mktemp("demo")
+    with build_demo(folder / "project", index=False) as project:
+        return save_project_suggester(ProjectSuggester(project).fit(), folder / "model")
+
+
+def write_input(folder, sizes, seed=0):
+    folder.mkdir(parents=True)
+    for k, n in enumerate(sizes):
+        texts = feedback(n, seed + k)
+        if k == 0:
+            texts[1] = 'Two lines:\n"the nurse was kind",\r\nthen nothing.'  # quoted newlines survive both readers
+        pd.DataFrame({"rid": [f"r{k}-{i}" for i in range(n)], "comment": texts}).to_csv(folder / f"{k:02d}.csv",
+                                                                                     index=False)
+    return folder
+
+
+def output(folder) -> pd.DataFrame:
+    return pd.concat([pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))], ignore_index=True)
+
+
+def test_ray_and_local_engines_give_the_same_codes_and_scores(ray_session, demo_model, tmp_path):
+    source = write_input(tmp_path / "in", [500, 300, 700, 500])
+    options = BatchOptions(text_column="comment", id_column="rid")
+    local = run_batch(demo_model, source, tmp_path / "local", options=options)
+    ray = run_batch(demo_model, source, tmp_path / "ray", engine="ray", options=options, workers=2)
+    assert local.rows == ray.rows == 2000 and ray.written == 4
+    a, b = output(tmp_path / "local"), output(tmp_path / "ray")
+    assert list(a["id"]) == list(b["id"]) and list(a["row"]) == list(b["row"])
+    for column in ("codes", "confident", "confident_codes"):
+        assert [list(x) for x in a[column]] == [list(x) for x in b[column]], column
+    assert [[list(e) for e in x] for x in a["evidence_ids"]] == [[list(e) for e in x] for x in b["evidence_ids"]]
+    difference = max(np.abs(np.array(x) - np.array(y)).max() for x, y in zip(a["scores"], b["scores"]))
+    assert difference < 1e-5
+    assert a["confident_codes"].map(len).gt(0).mean() > 0.5  # the real model finds something in most comments
+
+
+def test_a_stopped_ray_run_resumes_without_duplicating_rows(ray_session, demo_model, tmp_path):
+    source = write_input(tmp_path / "in", [60, 40, 50, 30, 70], seed=10)
+    seen = []
+
+    def stop_after_three(shard):
+        seen.append(shard.name)
+        if len(seen) == 3:
+            raise KeyboardInterrupt  # killed in the middle of the second wave
+
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(demo_model, source, tmp_path / "out", engine="ray", options=BatchOptions(text_column="comment"),
+                  shards_per_wave=2, on_shard_written=stop_after_three)
+    assert len(list((tmp_path / "out").glob("*.parquet"))) == 3
+    report = run_batch(demo_model, source, tmp_path / "out", engine="ray",
+                       options=BatchOptions(text_column="comment"), shards_per_wave=2)
+    assert (report.skipped, report.written, report.rows) == (3, 2, 100)
+    out = output(tmp_path / "out")
+    assert len(out) == 250 and out["id"].is_unique
+    assert sorted(out["shard"].unique()) == ["00.csv", "01.csv", "02.csv", "03.csv", "04.csv"]
+    assert not (tmp_path / "out" / ".staging").exists()
