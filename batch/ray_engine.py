@@ -25,6 +25,7 @@ import hashlib
 import logging
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,8 +37,8 @@ from index.errors import CodeseedError
 
 INSTALL = 'pip install "codeseed[ray]"'
 BATCH_ROWS = 256  # rows per map_batches call
-ACTOR_CPUS = 0.9  # per actor; the rest of a CPU is left to the read and write tasks
-IO_CPUS = 0.1
+ACTOR_CPUS = 1.0  # per actor: one torch thread each
+IO_CPUS = 0.1  # per read or write task: light next to embedding
 RESULT_COLUMNS = ("codes", "scores", "confident", "confident_codes", "evidence_ids")
 
 
@@ -79,13 +80,31 @@ class SuggestActor:
                          **columns}, schema=out)
 
 
-def start_local_ray(num_cpus: int):
-    """A Ray on this machine only: no dashboard, no usage statistics; its workers import this codeseed."""
-    ray = import_ray()
+def settle_fsspec_http() -> None:
+    """Ray 2.60 lists Parquet files from several threads, each trying ``fsspec.implementations.http``; without
+    aiohttp that import fails, and a thread racing another gets ImportError instead of the ModuleNotFoundError
+    Ray expects, failing the read at random. Try it once; if it fails, mark it absent for every thread.
+    Run in the driver and, as Ray's worker set-up hook, in every worker."""
+    try:
+        import fsspec.implementations.http  # noqa: F401
+    except ImportError:
+        sys.modules["fsspec.implementations.http"] = None  # every later import: ModuleNotFoundError
+
+
+def _runtime_env() -> dict:
     root = str(Path(__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
-             runtime_env={"env_vars": {"PYTHONPATH": path, "RAY_USAGE_STATS_ENABLED": "0"}})
+    return {"env_vars": {"PYTHONPATH": path, "RAY_USAGE_STATS_ENABLED": "0"},
+            "worker_process_setup_hook": "batch.ray_engine.settle_fsspec_http"}
+
+
+def start_local_ray(workers: int):
+    """A Ray on this machine only (no dashboard, no usage statistics) with room for ``workers`` actors, and one
+    logical CPU more for Ray Data's file listing, reading and writing tasks (with none to spare, Parquet input
+    waits forever for a CPU); its workers import this codeseed."""
+    ray = import_ray()
+    ray.init(num_cpus=workers + 1, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+             runtime_env=_runtime_env())
     return ray
 
 
@@ -94,7 +113,8 @@ def connect(ray, workers: int | None) -> bool:
     if ray.is_initialized():
         return False
     if os.environ.get("RAY_ADDRESS"):
-        ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False, logging_level=logging.WARNING)
+        ray.init(address=os.environ["RAY_ADDRESS"], log_to_driver=False, logging_level=logging.WARNING,
+                 runtime_env={"worker_process_setup_hook": "batch.ray_engine.settle_fsspec_http"})
     else:
         start_local_ray(workers or len(os.sched_getaffinity(0)))
     return True
@@ -107,8 +127,9 @@ def run_ray(job: BatchPlan, *, workers: int | None = None, progress: bool = Fals
         return []
     job.saved.load_encoder()  # resolve and hash-check the encoder here, before any actor starts
     started = connect(ray, workers)
+    settle_fsspec_http()
     try:
-        workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+        workers = workers or max(1, int(ray.cluster_resources().get("CPU", 2)) - 1)  # one CPU for I/O tasks
         ray.data.DataContext.get_current().enable_progress_bars = progress
         logging.getLogger("ray.data").setLevel(logging.INFO if progress else logging.WARNING)
         size = shards_per_wave or 4 * workers
@@ -140,7 +161,7 @@ def _read(ray, job: BatchPlan, wave: list[Shard]):
             paths, include_paths=True, num_cpus=IO_CPUS,
             convert_options=pacsv.ConvertOptions(column_types={column: pa.string()}, include_columns=[column]),
             parse_options=pacsv.ParseOptions(newlines_in_values=True))
-    return ray.data.read_parquet(paths, columns=[column], include_paths=True, num_cpus=IO_CPUS)
+    return ray.data.read_parquet(paths, include_paths=True, num_cpus=IO_CPUS).select_columns([column, "path"])
 
 
 def _run_wave(ray, job: BatchPlan, wave: list[Shard], staging: Path, workers: int) -> None:

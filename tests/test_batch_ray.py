@@ -49,14 +49,17 @@ def demo_model(tmp_path_factory):
         return save_project_suggester(ProjectSuggester(project).fit(), folder / "model")
 
 
-def write_input(folder, sizes, seed=0):
+def write_input(folder, sizes, seed=0, fmt="csv"):
     folder.mkdir(parents=True)
     for k, n in enumerate(sizes):
         texts = feedback(n, seed + k)
         if k == 0:
             texts[1] = 'Two lines:\n"the nurse was kind",\r\nthen nothing.'  # quoted newlines survive both readers
-        pd.DataFrame({"rid": [f"r{k}-{i}" for i in range(n)], "comment": texts}).to_csv(folder / f"{k:02d}.csv",
-                                                                                     index=False)
+        frame = pd.DataFrame({"rid": [f"r{k}-{i}" for i in range(n)], "comment": texts})
+        if fmt == "csv":
+            frame.to_csv(folder / f"{k:02d}.csv", index=False)
+        else:
+            frame.to_parquet(folder / f"{k:02d}.parquet")
     return folder
 
 
@@ -81,7 +84,7 @@ def test_ray_and_local_engines_give_the_same_codes_and_scores(ray_session, demo_
 
 
 def test_a_stopped_ray_run_resumes_without_duplicating_rows(ray_session, demo_model, tmp_path):
-    source = write_input(tmp_path / "in", [60, 40, 50, 30, 70], seed=10)
+    source = write_input(tmp_path / "in", [60, 40, 50, 30, 70], seed=10, fmt="parquet")
     seen = []
 
     def stop_after_three(shard):
@@ -98,5 +101,5 @@ def test_a_stopped_ray_run_resumes_without_duplicating_rows(ray_session, demo_mo
     assert (report.skipped, report.written, report.rows) == (3, 2, 100)
     out = output(tmp_path / "out")
     assert len(out) == 250 and out["id"].is_unique
-    assert sorted(out["shard"].unique()) == ["00.csv", "01.csv", "02.csv", "03.csv", "04.csv"]
+    assert sorted(out["shard"].unique()) == [f"{k:02d}.parquet" for k in range(5)]
     assert not (tmp_path / "out" / ".staging").exists()
