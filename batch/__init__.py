@@ -1,6 +1,7 @@
 """Batch engines: a saved suggester run over a corpus of any size (``codeseed batch``). An edge, like the CLI.
 
-``runner.py``      checks the input and output, then hands the shards still to do to an engine → **start here**
+``runner.py``      ``run_batch``: plans the run, then hands the shards still to do to an engine → **start here**
+``plan.py``        what a run will do: the saved model, the shards (each checked before any work), the output
 ``shards.py``      the input: CSV/Parquet files, a folder of them or a glob; each shard read and checked
 ``scoring.py``     texts → suggestion columns with the saved model and its encoder (what every worker runs)
 ``output.py``      one Parquet file per input shard, written atomically; the record that refuses mixed results

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from batch.output import results_table
-from batch.runner import BatchPlan
+from batch.plan import BatchPlan
 from batch.scoring import Scorer
 from batch.shards import Shard, read_shard
 

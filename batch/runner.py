@@ -1,7 +1,4 @@
-"""``codeseed batch``: check the input, open the output, and hand the shards still to do to an engine.
-
-Before any work, every shard still to do is read and checked (:func:`batch.shards.read_shard`), so a bad
-shard is reported at once, naming the file, rather than after hours of embedding. Then:
+"""``codeseed batch``: plan the run (:mod:`batch.plan`), then hand the shards still to do to an engine.
 
 * ``local`` (:mod:`batch.local`): one process, shard after shard;
 * ``ray`` (:mod:`batch.ray_engine`): a Ray Data pipeline on the cluster ``RAY_ADDRESS`` names, or a local Ray.
@@ -17,19 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from batch.output import OutputFolder
-from batch.shards import Shard, find_shards, read_shard
+from batch.plan import BatchOptions, plan
+from batch.shards import Shard
 from index.errors import CodeseedError
-from suggest.saved_model import SavedSuggester, load_suggester
 
 ENGINES = ("local", "ray")
-
-
-@dataclass(frozen=True)
-class BatchOptions:
-    text_column: str = "text"
-    id_column: str | None = None
-    top: int = 5
 
 
 @dataclass(frozen=True)
@@ -43,38 +32,10 @@ class BatchReport:
     engine: str
 
 
-@dataclass
-class BatchPlan:
-    saved: SavedSuggester
-    shards: list[Shard]
-    pending: list[Shard]
-    rows: dict[str, int]  # rows per pending shard (its name)
-    output: OutputFolder
-    options: BatchOptions
-
-
-def plan(model_dir: str | Path, source: str | Path, out: str | Path, options: BatchOptions) -> BatchPlan:
-    saved = load_suggester(model_dir)
-    if options.top < 1:
-        raise CodeseedError("--top must be at least 1", field="top")
-    shards = find_shards(source)
-    out_path = Path(out).resolve()
-    if Path(source).is_dir() and out_path.is_relative_to(Path(source).resolve()):
-        raise CodeseedError("the output folder is inside the input folder", file=str(out),
-                            fix="write the results next to the input, not into it")
-    settings = {"model_id": saved.model_id, "suggester": saved.manifest["suggester"],
-                "encoder": saved.encoder_identifier, "text_column": options.text_column,
-                "id_column": options.id_column, "top": options.top}
-    output = OutputFolder(out, settings).check()
-    pending = [s for s in shards if not output.done(s)]
-    rows = {s.name: len(read_shard(s, options.text_column, options.id_column).texts) for s in pending}
-    output.create()
-    return BatchPlan(saved, shards, pending, rows, output, options)
-
-
 def run_batch(model_dir: str | Path, source: str | Path, out: str | Path, *, engine: str = "local",
               options: BatchOptions = BatchOptions(), workers: int | None = None, progress: bool = False,
-              shards_per_wave: int | None = None, encoder: Any = None, on_shard_written: Callable[[Shard], None] | None = None) -> BatchReport:
+              shards_per_wave: int | None = None, encoder: Any = None,
+              on_shard_written: Callable[[Shard], None] | None = None) -> BatchReport:
     """Suggest codes for every row of ``source`` with the saved suggester in ``model_dir``; write ``out``.
 
     ``workers`` and ``shards_per_wave`` are for the Ray engine (see :mod:`batch.ray_engine`).

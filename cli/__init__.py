@@ -10,6 +10,7 @@ No logic lives here beyond presentation; every command is a thin call into ``ind
 - ``evaluation.py``: eval, bench.
 - ``serving.py``: app (the coding app in the browser).
 - ``team.py``: round (blind coding rounds: start, status, close).
+- ``scale.py``: batch (a saved suggester over CSV/Parquet files, locally or on Ray; the engines are ``batch/``).
 
 To add a command: write its options function and its ``cmd_`` function side by side in the module of its kind
 (or a new module imported below), decorate it with ``@command``, and add a line to README's "Command line at a
@@ -23,7 +24,7 @@ import sys
 from index.errors import CodeseedError
 
 # imported for their @command declarations, in the order `codeseed --help` lists the commands
-from . import project, finding, exchange, evaluation, serving, team  # noqa: F401,E402  isort: skip
+from . import project, finding, scale, exchange, evaluation, serving, team  # noqa: F401,E402  isort: skip
 from .registry import COMMANDS, build_parser
 
 

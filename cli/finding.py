@@ -22,6 +22,8 @@ def _suggest_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--include-interviewer", action="store_true", help="also suggest for interviewer turns")
     p.add_argument("--explain", type=int, metavar="SEGMENT_ID", help="print the evidence behind one segment's suggestions")
     p.add_argument("--show", type=int, default=10, help="segments to print when not writing --out (default: 10)")
+    p.add_argument("--save-model", metavar="DIR",
+                   help="save the fitted suggester as a folder for `codeseed batch` (no suggestions are made)")
 
 
 @command("suggest", _suggest_options, help="suggest codes for uncoded segments, with the evidence behind each",
@@ -35,6 +37,13 @@ def cmd_suggest(args: argparse.Namespace) -> int:
     with registry.open_project(args.project) as project:
         params = {"k": args.k} if args.k else {}
         suggester = ProjectSuggester(project, **params).fit(progress=progress())
+        if args.save_model:
+            from suggest.saved_model import save_project_suggester
+
+            folder = save_project_suggester(suggester, args.save_model)
+            print(f"Saved the suggester ({suggester.version}) to {folder}.\n"
+                  f"Next: codeseed batch {folder} COMMENTS.csv --out RESULTS_FOLDER")
+            return 0
         if args.explain is not None:
             print(suggester.explain(args.explain, top=args.top))
             return 0

@@ -13,6 +13,8 @@ question.
 ``review/``               the review session behind the app: queue, what the screen shows, and ``review/session.py``,
                           **where a coding's code is chosen** by a coder (accept, reject, the code picker); see its map
 ``suggestions_csv.py``    suggestions → CSV and the ``--explain`` text
+``saved_model.py``        a fitted suggester saved as a folder (manifest with SHA-256 per file) and loaded anywhere, for
+                          ``codeseed batch``; ``saved_state.py`` writes its state as JSON + arrays, no pickle
 ``ask/``                  questions → verbatim quotes (see its map): ``ask/query.py`` is **where a question is turned
                           into filters**
 

@@ -181,3 +181,37 @@ def test_the_ray_engine_without_ray_says_how_to_install_it(model_dir, tmp_path, 
     with pytest.raises(CodeseedError) as caught:
         run_batch(model_dir, tmp_path / "in", tmp_path / "out", engine="ray")
     assert 'pip install "codeseed[ray]"' in str(caught.value)
+
+
+def test_the_command_line_names_a_bad_shard_without_a_traceback(model_dir, tmp_path, capsys):
+    from codeseed_cli import main
+
+    write_shards(tmp_path / "in", [3])
+    code = main(["batch", str(model_dir), str(tmp_path / "in"), "--out", str(tmp_path / "out"),
+                 "--text-column", "answer"])
+    err = capsys.readouterr().err
+    assert code == 2 and "part0.csv" in err and "no column 'answer'" in err and "Traceback" not in err
+    assert main(["batch", str(tmp_path / "in"), str(tmp_path / "in"), "--out", str(tmp_path / "o")]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_save_model_then_batch_from_the_command_line_with_the_real_model(tmp_path, capsys):
+    """The whole path a user takes: demo project → suggest --save-model → batch, with the bundled MiniLM."""
+    from codeseed_cli import main
+    from index.demo import sample_dir
+
+    assert main(["demo", str(tmp_path / "p"), "--no-index"]) == 0
+    assert main(["suggest", str(tmp_path / "p"), "--save-model", str(tmp_path / "model")]) == 0
+    assert "Saved the suggester" in capsys.readouterr().out
+    quotes = pd.read_csv(sample_dir() / "first_pass.csv")["text"].head(12)
+    pd.DataFrame({"text": quotes}).to_csv(tmp_path / "quotes.csv", index=False)
+    args = ["batch", str(tmp_path / "model"), str(tmp_path / "quotes.csv"), "--out", str(tmp_path / "out")]
+    assert main(args) == 0
+    assert "1 shard: 1 written (12 rows)" in capsys.readouterr().out
+    out = read_output(tmp_path / "out")
+    assert len(out) == 12 and out["codes"].map(len).eq(5).all()
+    coded = pd.read_csv(sample_dir() / "first_pass.csv").head(12)
+    # the quotes are the suggester's own examples: their own code is among the top 5 for most of them
+    hits = [str(c) in list(codes) for c, codes in zip(coded["code"], out["codes"])]
+    assert sum(hits) >= 8, hits
+    assert main(args) == 0 and "1 already done, 0 written" in capsys.readouterr().out
