@@ -46,7 +46,7 @@ def nhs_examples(data: Path, n: int):
 
 def synthetic_examples(n: int):
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_batch_ray import QUALITIES, feedback
+    from batch_files import QUALITIES, feedback
 
     texts = feedback(n, 0)
     labels = [{f"q{i}" for i, q in enumerate(QUALITIES) if q in t} for t in texts]

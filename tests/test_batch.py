@@ -8,12 +8,13 @@ import json
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from batch.output import RECORD
 from batch.runner import BatchOptions, run_batch
 from batch.shards import find_shards, read_shard
+import batch_files
+from batch_files import read_output
 from conftest import FakeEncoder
 from index.errors import CodeseedError, InputFileError
 from suggest.estimator import CodeSuggester, Example
@@ -38,18 +39,7 @@ def model_dir(tmp_path_factory):
 
 
 def write_shards(folder, sizes, *, fmt="csv", seed=1):
-    folder.mkdir(parents=True, exist_ok=True)
-    for k, n in enumerate(sizes):
-        frame = pd.DataFrame({"comment_id": [f"c{k}-{i}" for i in range(n)], "text": comments(n, seed + k)})
-        if fmt == "csv":
-            frame.to_csv(folder / f"part{k}.csv", index=False)
-        else:
-            frame.to_parquet(folder / f"part{k}.parquet")
-    return folder
-
-
-def read_output(folder) -> pd.DataFrame:
-    return pd.concat([pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))], ignore_index=True)
+    return batch_files.write_shards(folder, sizes, comments, fmt=fmt, seed=seed)
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
@@ -61,7 +51,7 @@ def test_local_engine_writes_exactly_the_saved_suggesters_results(model_dir, tmp
     out = read_output(tmp_path / "out")
     saved = load_suggester(model_dir)
     for k in range(3):
-        rows = out[out["shard"] == f"part{k}.{fmt}"]
+        rows = out[out["shard"] == f"{k:02d}.{fmt}"]
         texts = read_shard(find_shards(source)[k], "text").texts
         expected = saved.suggest(FakeEncoder().encode(texts), texts, top=3)
         assert list(rows["row"]) == list(range(len(texts)))
@@ -76,8 +66,8 @@ def test_local_engine_writes_exactly_the_saved_suggesters_results(model_dir, tmp
 
 def test_without_an_id_column_rows_are_named_by_shard_and_row(model_dir, tmp_path):
     source = write_shards(tmp_path / "in", [3])
-    run_batch(model_dir, source / "part0.csv", tmp_path / "out", encoder=FakeEncoder())
-    assert list(read_output(tmp_path / "out")["id"]) == ["part0.csv:0", "part0.csv:1", "part0.csv:2"]
+    run_batch(model_dir, source / "00.csv", tmp_path / "out", encoder=FakeEncoder())
+    assert list(read_output(tmp_path / "out")["id"]) == ["00.csv:0", "00.csv:1", "00.csv:2"]
 
 
 def test_a_stopped_run_resumes_without_duplicating_rows(model_dir, tmp_path):
@@ -91,7 +81,7 @@ def test_a_stopped_run_resumes_without_duplicating_rows(model_dir, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         run_batch(model_dir, source, tmp_path / "out", encoder=FakeEncoder(), on_shard_written=stop_after_two)
     assert len(list((tmp_path / "out").glob("*.parquet"))) == 2
-    (tmp_path / "out" / ".part2.csv.parquet.tmp-x1").write_bytes(b"half a file")  # what a kill mid-write leaves
+    (tmp_path / "out" / ".02.csv.parquet.tmp-x1").write_bytes(b"half a file")  # what a kill mid-write leaves
     report = run_batch(model_dir, source, tmp_path / "out", encoder=FakeEncoder())
     assert (report.skipped, report.written, report.rows) == (2, 3, 15)
     out = read_output(tmp_path / "out")
@@ -122,9 +112,9 @@ def test_an_output_folder_of_another_model_or_other_options_is_refused(model_dir
 def test_shards_from_a_file_a_folder_or_a_glob(tmp_path):
     write_shards(tmp_path / "in", [2, 2])
     write_shards(tmp_path / "in" / "2025", [2])
-    assert [s.name for s in find_shards(tmp_path / "in")] == ["2025/part0.csv", "part0.csv", "part1.csv"]
-    assert [s.name for s in find_shards(f"{tmp_path}/in/part*.csv")] == ["part0.csv", "part1.csv"]
-    assert [s.name for s in find_shards(tmp_path / "in" / "part1.csv")] == ["part1.csv"]
+    assert [s.name for s in find_shards(tmp_path / "in")] == ["00.csv", "01.csv", "2025/00.csv"]
+    assert [s.name for s in find_shards(f"{tmp_path}/in/0*.csv")] == ["00.csv", "01.csv"]
+    assert [s.name for s in find_shards(tmp_path / "in" / "01.csv")] == ["01.csv"]
     write_shards(tmp_path / "in", [2], fmt="parquet")
     with pytest.raises(InputFileError, match="mixes CSV and Parquet"):
         find_shards(tmp_path / "in")
@@ -148,24 +138,24 @@ def test_bad_shards_are_named_with_the_fix(model_dir, tmp_path, engine):
     pytest.importorskip("ray") if engine == "ray" else None
     write_shards(tmp_path / "in", [3, 3])
     message = bad_input_error(model_dir, tmp_path, engine, text_column="comment")
-    assert "part0.csv" in message and "no column 'comment'" in message and "--text-column" in message
-    (tmp_path / "in" / "part1.csv").write_bytes("text\ncaf\xe9 au lait\n".encode("cp1252"))
+    assert "00.csv" in message and "no column 'comment'" in message and "--text-column" in message
+    (tmp_path / "in" / "01.csv").write_bytes("text\ncaf\xe9 au lait\n".encode("cp1252"))
     message = bad_input_error(model_dir, tmp_path, engine)
-    assert "part1.csv" in message and "not UTF-8" in message and "line 2" in message and "How to fix" in message
-    (tmp_path / "in" / "part1.csv").write_text("comment_id,text\n")
+    assert "01.csv" in message and "not UTF-8" in message and "line 2" in message and "How to fix" in message
+    (tmp_path / "in" / "01.csv").write_text("comment_id,text\n")
     message = bad_input_error(model_dir, tmp_path, engine)
-    assert "part1.csv" in message and "empty" in message and "How to fix" in message
-    (tmp_path / "in" / "part1.csv").write_bytes(b"")
-    assert "part1.csv" in bad_input_error(model_dir, tmp_path, engine)
+    assert "01.csv" in message and "empty" in message and "How to fix" in message
+    (tmp_path / "in" / "01.csv").write_bytes(b"")
+    assert "01.csv" in bad_input_error(model_dir, tmp_path, engine)
 
 
 def test_bad_parquet_shards_are_named(model_dir, tmp_path):
     write_shards(tmp_path / "in", [3, 3], fmt="parquet")
     message = bad_input_error(model_dir, tmp_path, id_column="respondent")
-    assert "part0.parquet" in message and "no column 'respondent'" in message and "--id-column" in message
-    (tmp_path / "in" / "part1.parquet").write_bytes(b"PAR1 truncated")
+    assert "00.parquet" in message and "no column 'respondent'" in message and "--id-column" in message
+    (tmp_path / "in" / "01.parquet").write_bytes(b"PAR1 truncated")
     message = bad_input_error(model_dir, tmp_path)
-    assert "part1.parquet" in message and "not a readable Parquet" in message
+    assert "01.parquet" in message and "not a readable Parquet" in message
 
 
 def test_the_ray_engine_without_ray_says_how_to_install_it(model_dir, tmp_path, monkeypatch):
@@ -190,7 +180,7 @@ def test_the_command_line_names_a_bad_shard_without_a_traceback(model_dir, tmp_p
     code = main(["batch", str(model_dir), str(tmp_path / "in"), "--out", str(tmp_path / "out"),
                  "--text-column", "answer"])
     err = capsys.readouterr().err
-    assert code == 2 and "part0.csv" in err and "no column 'answer'" in err and "Traceback" not in err
+    assert code == 2 and "00.csv" in err and "no column 'answer'" in err and "Traceback" not in err
     assert main(["batch", str(tmp_path / "in"), str(tmp_path / "in"), "--out", str(tmp_path / "o")]) == 2
     assert "no manifest.json" in capsys.readouterr().err
 

@@ -4,28 +4,12 @@ a stopped run resumes without duplicating rows. One Ray session for all these te
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 pytest.importorskip("ray", reason='the Ray engine needs: pip install "codeseed[ray]"')
 
 from batch.runner import BatchOptions, run_batch  # noqa: E402
-
-OPENINGS = ["The staff on the ward were", "My mother's nurse was", "Reception was", "The doctor I saw was",
-            "Getting an appointment was", "The care coordinator was", "Since the referral, everyone has been"]
-QUALITIES = ["kind and patient, they listened to what I needed", "rushed and did not explain the medication",
-             "helpful, but the waiting list was months long", "respectful of my diagnosis and my history",
-             "hard to reach by phone, nobody called back", "brilliant at keeping in touch with my family",
-             "dismissive when I said I was in crisis"]
-ENDINGS = ["", " I would recommend the service.", " Parking cost a fortune.", " It made a real difference to me.",
-           " The food was cold.", " I felt like a number, not a person."]
-
-
-def feedback(n: int, seed: int) -> list[str]:
-    """Patient-feedback-like comments of realistic length (one to three sentences)."""
-    rng = np.random.default_rng(seed)
-    return [f"{rng.choice(OPENINGS)} {rng.choice(QUALITIES)}.{rng.choice(ENDINGS)}" for _ in range(n)]
+from batch_files import feedback, read_output as output, write_shards  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -49,22 +33,14 @@ def demo_model(tmp_path_factory):
         return save_project_suggester(ProjectSuggester(project).fit(), folder / "model")
 
 
+def with_two_lines(n: int, seed: int) -> list[str]:
+    texts = feedback(n, seed)
+    texts[1] = 'Two lines:\n"the nurse was kind",\r\nthen nothing.'  # quoted newlines survive both CSV readers
+    return texts
+
+
 def write_input(folder, sizes, seed=0, fmt="csv"):
-    folder.mkdir(parents=True)
-    for k, n in enumerate(sizes):
-        texts = feedback(n, seed + k)
-        if k == 0:
-            texts[1] = 'Two lines:\n"the nurse was kind",\r\nthen nothing.'  # quoted newlines survive both readers
-        frame = pd.DataFrame({"rid": [f"r{k}-{i}" for i in range(n)], "comment": texts})
-        if fmt == "csv":
-            frame.to_csv(folder / f"{k:02d}.csv", index=False)
-        else:
-            frame.to_parquet(folder / f"{k:02d}.parquet")
-    return folder
-
-
-def output(folder) -> pd.DataFrame:
-    return pd.concat([pq.read_table(p).to_pandas() for p in sorted(folder.glob("*.parquet"))], ignore_index=True)
+    return write_shards(folder, sizes, with_two_lines, fmt=fmt, seed=seed, id_column="rid", text_column="comment")
 
 
 def test_ray_and_local_engines_give_the_same_codes_and_scores(ray_session, demo_model, tmp_path):
