@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from batch.shards import Shard
 from index.errors import CodeseedError
 
 RECORD = "codeseed-batch.json"
+STAGING = ".staging"  # where the Ray engine's write tasks put a wave's results before they are matched to shards
 SUFFIX = ".parquet"
 
 
@@ -68,6 +70,7 @@ class OutputFolder:
             _atomic_write_bytes(record, (json.dumps(self.settings, indent=1) + "\n").encode("utf-8"))
         for stale in self.folder.glob(".*.tmp-*"):
             stale.unlink()
+        shutil.rmtree(self.folder / STAGING, ignore_errors=True)  # a killed Ray wave's partial results
         return self
 
     def path_for(self, shard: Shard) -> Path:

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from batch.output import results_table
+from batch.output import STAGING, results_table
 from batch.plan import BatchPlan
 from batch.scoring import Scorer
 from batch.shards import Shard, read_shard
@@ -136,7 +136,7 @@ def run_ray(job: BatchPlan, *, workers: int | None = None, progress: bool = Fals
         written: list[Shard] = []
         for start in range(0, len(job.pending), size):
             wave = job.pending[start:start + size]
-            staging = job.output.folder / ".staging"
+            staging = job.output.folder / STAGING
             shutil.rmtree(staging, ignore_errors=True)
             _run_wave(ray, job, wave, staging, workers)
             for shard in _assemble(job, wave, staging):
