@@ -94,7 +94,8 @@ def settle_fsspec_http() -> None:
 def _runtime_env() -> dict:
     root = str(Path(__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
-    return {"env_vars": {"PYTHONPATH": path, "RAY_USAGE_STATS_ENABLED": "0"},
+    forwarded = {k: os.environ[k] for k in ("CODESEED_HOME", "CODESEED_ENCODER_BACKEND") if k in os.environ}
+    return {"env_vars": {"PYTHONPATH": path, "RAY_USAGE_STATS_ENABLED": "0", **forwarded},
             "worker_process_setup_hook": "batch.ray_engine.settle_fsspec_http"}
 
 

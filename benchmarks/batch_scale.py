@@ -1,6 +1,6 @@
 """Batch throughput: the local engine against the Ray engine with 1 and 2 workers, on the same rows, same run.
 
-    python benchmarks/batch_scale.py --data DATA_DIR --rows 6000     # NHS comments repeated with variation
+    python benchmarks/batch_scale.py --data DATA_DIR --rows 2000     # NHS comments repeated with variation
     python benchmarks/batch_scale.py --rows 2000                     # synthetic feedback comments
 
 The suggester is fitted on NHS coded comments (``--data``; else on synthetic ones), saved, and run over
@@ -63,7 +63,7 @@ def prepare(args, work: Path) -> tuple[Path, Path]:
 
     texts, labels, codes, groups = nhs_examples(args.data, args.examples) if args.data else \
         synthetic_examples(args.examples)
-    encoder = Encoder(precision="fp32")
+    encoder = Encoder(backend=args.backend)
     with VectorCache(codeseed_home() / "bench-cache.db") as cache:
         vectors, _ = encode_with_cache(encoder, texts, cache, progress=True)
     examples = [Example(i, {c: "bench" for c in labs}, group=g) for i, (labs, g) in enumerate(zip(labels, groups))]
@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000, help="comments per configuration")
     parser.add_argument("--shard-rows", type=int, default=500)
     parser.add_argument("--examples", type=int, default=5000, help="coded examples the suggester is fitted on")
+    parser.add_argument("--backend", default="auto", help="encoder backend of the saved model (default: auto)")
     parser.add_argument("--configs", default="local:1,ray:1,ray:2", help="engine:workers, comma separated")
     parser.add_argument("--child", nargs=5, metavar=("ENGINE", "WORKERS", "MODEL", "INPUT", "OUT"),
                         help=argparse.SUPPRESS)

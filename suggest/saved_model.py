@@ -3,7 +3,7 @@ hash check: what ``codeseed suggest PROJECT --save-model DIR`` writes and ``code
 
 The folder::
 
-    manifest.json   format and version, the encoder (name, identifier, SHA-256 of its weights, precision),
+    manifest.json   format and version, the encoder (name, identifier, SHA-256 of its weights, backend),
                     the codes (id and name), the suggester version, and the SHA-256 of every other file
     state.json      the fitted CodeSuggester: parameters, learned attributes (codes, examples, calibration,
                     thresholds, rejections, the linear channel with its TF-IDF vocabulary), in JSON
@@ -40,7 +40,6 @@ MANIFEST = "manifest.json"
 STATE = "state.json"
 ARRAYS = "arrays.npz"
 BUNDLED_ENCODER = "encoder"
-PRECISION = "fp32"  # batch results must not depend on the worker's CPU (bf16 is chosen only where native)
 
 
 class SavedModelError(CodeseedError):
@@ -53,8 +52,10 @@ def encoder_spec(encoder: Any) -> dict[str, Any]:
     if resolved is None:  # an encoder codeseed cannot rebuild by name (e.g. a test's fake)
         return {"name": None, "identifier": encoder.identifier, "weights_sha256": None, "bundled": False}
     bundled = resolved.identifier.startswith("path:")  # a user's local folder: copied into the saved model
-    return {"name": encoder.model_name, "identifier": resolved.identifier, "weights_sha256": weights_sha256(resolved.path),
-            "bundled": bundled, "precision": PRECISION}
+    # The backend that made the examples' vectors (torch/ONNX, fp32/bf16/int8) makes the batch's too: the same
+    # vectors, so the same scores, wherever the batch runs (a backend a worker cannot run is an error there).
+    return {"name": encoder.model_name, "identifier": encoder.identifier,
+            "weights_sha256": weights_sha256(resolved.path), "bundled": bundled, "backend": encoder.backend}
 
 
 def weights_sha256(folder: Path) -> str:
@@ -130,7 +131,8 @@ class SavedSuggester:
         return self.model.suggest(vectors, texts, top=top)
 
     def load_encoder(self):
-        """The encoder the suggester was fitted with, checked by the SHA-256 of its weights (fp32)."""
+        """The encoder the suggester was fitted with (same model, same backend), checked by the SHA-256 of its
+        weights. Cheap: the model itself is loaded on the first ``encode``."""
         from index.encoder import Encoder
 
         spec = self.manifest["encoder"]
@@ -145,7 +147,7 @@ class SavedSuggester:
                              f"(SHA-256 {actual[:12]}…, expected {spec['weights_sha256'][:12]}…).",
                              fix=f"install the model the suggester was saved with ({spec['identifier']}), "
                                  "or save the suggester again with this one")
-        return Encoder(source, precision=spec.get("precision", PRECISION))
+        return Encoder(source, backend=spec["backend"])
 
     def check_encoder(self, encoder: Any) -> None:
         """Refuse an encoder given by the caller that is not the one the suggester was fitted with."""

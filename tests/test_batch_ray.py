@@ -13,10 +13,15 @@ from batch_files import feedback, read_output as output, write_shards  # noqa: E
 
 
 @pytest.fixture(scope="session")
-def ray_session():
+def ray_session(tmp_path_factory):
+    """One local Ray for all these tests: 2 actors (and a logical CPU for Ray Data's I/O tasks); its workers keep
+    codeseed's user state where the tests keep theirs."""
     from batch.ray_engine import start_local_ray
+    from conftest import _shared_home
 
-    ray = start_local_ray(2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CODESEED_HOME", str(_shared_home(tmp_path_factory)))
+        ray = start_local_ray(2)
     yield ray
     ray.shutdown()
 

@@ -163,11 +163,13 @@ def test_the_default_encoder_is_named_and_checked_by_the_hash_of_its_weights(fit
     from index.encoder import Encoder
     from index.model import DEFAULT_MODEL_SHA256
 
-    spec = encoder_spec(Encoder())  # resolves and hashes the packaged model; does not load torch
+    encoder = Encoder(backend="torch-fp32")
+    spec = encoder_spec(encoder)  # resolves and hashes the packaged model; loads no model
     assert spec["weights_sha256"] == DEFAULT_MODEL_SHA256 and not spec["bundled"]
-    folder = save_suggester(fitted, tmp_path / "model", encoder=Encoder())
+    folder = save_suggester(fitted, tmp_path / "model", encoder=encoder)
     assert not (folder / "encoder").exists()  # referred to by name, not copied
-    assert load_suggester(folder).load_encoder().identifier == spec["identifier"]
+    rebuilt = load_suggester(folder).load_encoder()
+    assert rebuilt.identifier == spec["identifier"] == encoder.identifier and rebuilt.backend == "torch-fp32"
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["encoder"]["weights_sha256"] = "0" * 64
     (folder / "manifest.json").write_text(json.dumps(manifest))
@@ -182,11 +184,12 @@ def test_a_local_model_folder_is_copied_into_the_saved_model(fitted, tmp_path):
     local.mkdir()
     (local / "config.json").write_text("{}")
     (local / "model.safetensors").write_bytes(b"weights of a model on this machine only")
-    folder = save_suggester(fitted, tmp_path / "model", encoder=Encoder(str(local)))
+    folder = save_suggester(fitted, tmp_path / "model", encoder=Encoder(str(local), backend="onnx-fp32"))
     saved = load_suggester(folder)
     assert saved.manifest["encoder"]["bundled"] and (folder / "encoder" / "model.safetensors").is_file()
     assert saved.manifest["files"]["encoder/model.safetensors"]
-    assert saved.load_encoder().model_name == str(folder / "encoder")
+    rebuilt = saved.load_encoder()
+    assert rebuilt.model_name == str(folder / "encoder") and rebuilt.backend == "onnx-fp32"
     (folder / "encoder" / "model.safetensors").write_bytes(b"other weights")
     with pytest.raises(CodeseedError, match="encoder/model.safetensors"):
         load_suggester(folder)
