@@ -151,22 +151,24 @@ def run_ray(job: BatchPlan, *, workers: int | None = None, progress: bool = Fals
             ray.shutdown()
 
 
-def _read(ray, job: BatchPlan, wave: list[Shard]):
+def _read(ray, job: BatchPlan, wave: list[Shard], workers: int):
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     paths = [str(s.path.resolve()) for s in wave]
     column = job.options.text_column
+    blocks = max(len(paths), 4 * workers)  # a wave of few shards still feeds every actor
     if wave[0].format == "csv":
         return ray.data.read_csv(
-            paths, include_paths=True, num_cpus=IO_CPUS,
+            paths, include_paths=True, num_cpus=IO_CPUS, override_num_blocks=blocks,
             convert_options=pacsv.ConvertOptions(column_types={column: pa.string()}, include_columns=[column]),
             parse_options=pacsv.ParseOptions(newlines_in_values=True))
-    return ray.data.read_parquet(paths, include_paths=True, num_cpus=IO_CPUS).select_columns([column, "path"])
+    return ray.data.read_parquet(paths, include_paths=True, num_cpus=IO_CPUS,
+                                 override_num_blocks=blocks).select_columns([column, "path"])
 
 
 def _run_wave(ray, job: BatchPlan, wave: list[Shard], staging: Path, workers: int) -> None:
-    dataset = _read(ray, job, wave).map_batches(
+    dataset = _read(ray, job, wave, workers).map_batches(
         SuggestActor, batch_size=BATCH_ROWS, batch_format="pandas", num_cpus=ACTOR_CPUS,
         compute=ray.data.ActorPoolStrategy(size=workers),
         fn_constructor_kwargs={"model_dir": str(job.saved.folder.resolve()), "top": job.options.top,
