@@ -6,6 +6,7 @@ No logic lives here beyond presentation; every command is a thin call into ``ind
 - ``registry.py``: how a command is declared (``@command(name, options, help=...)``) and ``build_parser``.
 - ``project.py``: init, import, index, status, demo.
 - ``finding.py``: suggest, ask.
+- ``chatting.py``: chat (Ask as a conversation, kept per coder; --export as Markdown).
 - ``exchange.py``: export (REFI-QDA .qdpx/.qdc, CSV), and the report of a .qdpx import.
 - ``evaluation.py``: eval, bench.
 - ``serving.py``: app (the coding app in the browser).
@@ -24,7 +25,7 @@ import sys
 from index.errors import CodeseedError
 
 # imported for their @command declarations, in the order `codeseed --help` lists the commands
-from . import project, finding, scale, exchange, evaluation, serving, team  # noqa: F401,E402  isort: skip
+from . import project, finding, chatting, scale, exchange, evaluation, serving, team  # noqa: F401,E402  isort: skip
 from .registry import COMMANDS, build_parser
 
 

@@ -9,6 +9,8 @@
                    suggester runs, exchange ids
 ``ask_queries.py`` the queries Ask needs (corpus fingerprint, segments coded with, coders by code), a block of their own
 ``rounds.py``      the SQL of blind coding rounds (a round, its coders, the segments of its overlap)
+``conversations.py`` Ask conversations per coder (:class:`~index.store.conversations.AskTurns`, mixed
+                     into the Store): the kept history of ``codeseed chat`` and the app's Ask tab
 ``migrations/``    numbered ``NNN_name.sql`` files, applied in order on open
 
 Imports nothing of codeseed but :mod:`index.types` and :mod:`index.errors`.

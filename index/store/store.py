@@ -4,7 +4,8 @@ The store knows tables and rows, nothing about files or models. Every write that
 through :meth:`Store.transaction`, so a failed import leaves the database exactly as it was. The methods live
 by concern in :mod:`~index.store.connection` (opening, migrations, transactions, settings),
 :mod:`~index.store.corpus` (documents, segments, participants, codes), :mod:`~index.store.coding`
-(codings, decisions, suggestions, exchange ids) and :mod:`~index.store.ask_queries` (Ask's queries).
+(codings, decisions, suggestions, exchange ids), :mod:`~index.store.ask_queries` (Ask's queries) and
+:mod:`~index.store.conversations` (Ask's conversations, kept per coder).
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from typing import Any
 from index.store.ask_queries import AskQueries
 from index.store.coding import CodingTables
 from index.store.connection import DB_NAME, SCHEMA_VERSION, Connection, migrations, now, split_sql
+from index.store.conversations import AskTurns
 from index.store.corpus import CorpusTables
 
 __all__ = ["DB_NAME", "SCHEMA_VERSION", "Store", "migrations", "now", "split_sql"]
 
 
-class Store(Connection, CorpusTables, CodingTables, AskQueries):
+class Store(Connection, CorpusTables, CodingTables, AskQueries, AskTurns):
     """A connection to one project database."""
 
     # -- summaries ------------------------------------------------------------------------------

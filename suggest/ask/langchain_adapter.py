@@ -10,9 +10,9 @@ The only module of codeseed that imports LangChain (a test checks), so the rest 
   retrieved quotes, each tagged ``[S123]``; the model is told to cite them. The answer's citations are
   then checked (:func:`suggest.ask.answer.check_citations`): ids that were not retrieved are flagged, and so is
   every sentence that cites nothing. The researcher reads the quotes; the summary is a pointer to them.
-* :func:`chat_model_from_spec` — ``ollama:MODEL`` or ``openai-compatible:URL:MODEL`` (a local server such
-  as llama.cpp, vLLM or LM Studio). Needs ``langchain-ollama`` or ``langchain-openai``, which codeseed
-  does not install; without them it says which to install.
+* :func:`chat_model_from_spec` — ``ollama:MODEL`` or ``openai-compatible:URL:MODEL`` (a server on this
+  machine such as llama.cpp, vLLM or LM Studio; other hosts are refused). Both speak the OpenAI chat API
+  (Ollama at ``/v1``), so one client serves both: ``langchain-openai``, the ``llm`` extra.
 """
 
 from __future__ import annotations
@@ -96,7 +96,13 @@ def synthesise(question: str, documents: list[Document], chat_model: Any) -> Syn
         raise CodeseedError("there are no quotes to summarise", field="documents",
                             fix="ask a question that finds quotes first; a summary rests only on them")
     messages = build_messages(question, documents)
-    reply = chat_model.invoke(messages)
+    try:
+        reply = chat_model.invoke(messages)
+    except Exception as error:  # the client's own errors (connection refused, timeout, HTTP 4xx/5xx) vary by package
+        where = getattr(chat_model, "openai_api_base", None) or type(chat_model).__name__
+        raise CodeseedError(f"the model at {where} did not answer: {type(error).__name__}: {error}", field="llm",
+                            fix="check that the model server is running on this machine and serves that model "
+                                "(e.g. `ollama serve` and `ollama pull MODEL`)") from None
     answer = reply.content if isinstance(reply.content, str) else _text_of(reply.content)
     return Synthesis(answer=answer, check=check_citations(answer, [_cite_of(d) for d in documents]),
                      messages=messages)
@@ -106,29 +112,47 @@ def _text_of(content: list[Any]) -> str:
     return "".join(part if isinstance(part, str) else str(part.get("text", "")) for part in content)
 
 
-_OPENAI_COMPATIBLE = re.compile(r"^(?P<url>https?://[^/:\s]+(?::\d+)?(?:/[^:\s]*)?):(?P<model>\S+)$")
+_OPENAI_COMPATIBLE = re.compile(r"^(?P<url>https?://(?P<host>\[[^\]]+\]|[^/:\s]+)(?::\d+)?(?:/[^:\s]*)?):(?P<model>\S+)$")
+OLLAMA_URL = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]", "::1")
+_SPEC_FIX = ("write ollama:MODEL (e.g. ollama:llama3.1) or openai-compatible:URL:MODEL "
+             "(e.g. openai-compatible:http://127.0.0.1:8080/v1:qwen2.5)")
+
+
+def parse_model_spec(spec: str) -> tuple[str, str, str]:
+    """(provider, base URL, model) of ``ollama:MODEL`` or ``openai-compatible:URL:MODEL``; refuses a server that
+    is not on this machine, since the quotes would be sent to it."""
+    provider, _, rest = (spec or "").strip().partition(":")
+    if provider == "ollama" and rest:
+        return provider, OLLAMA_URL, rest
+    m = _OPENAI_COMPATIBLE.match(rest) if provider == "openai-compatible" else None
+    if m is None:
+        raise CodeseedError(f"cannot read the model {spec!r}", field="llm", fix=_SPEC_FIX)
+    host = m.group("host").lower()
+    if host not in _LOCAL_HOSTS and not host.startswith("127."):
+        raise CodeseedError(f"the model server {m.group('url')} is not on this machine, and the quotes would be sent "
+                            "to it", field="llm",
+                            fix="run the model on this machine (Ollama, llama.cpp, vLLM, LM Studio) and name it by "
+                                "127.0.0.1 or localhost")
+    return provider, m.group("url"), m.group("model")
+
+
+def model_location(spec: str) -> str:
+    """Where the model of ``spec`` runs, in words, for the app and the command line to show."""
+    provider, url, model = parse_model_spec(spec)
+    server = "Ollama" if provider == "ollama" else "an OpenAI-compatible server"
+    return f"{model} on {server} at {url}, on this machine"
 
 
 def chat_model_from_spec(spec: str) -> Any:
-    """A chat model from ``ollama:MODEL`` or ``openai-compatible:URL:MODEL`` (e.g.
-    ``openai-compatible:http://localhost:8080/v1:qwen2.5``); the key, if the server wants one, comes from
-    ``OPENAI_API_KEY``."""
-    provider, _, rest = spec.partition(":")
-    if provider == "ollama" and rest:
-        package, kwargs = "langchain-ollama", {"model": rest, "model_provider": "ollama", "temperature": 0}
-    elif provider == "openai-compatible" and _OPENAI_COMPATIBLE.match(rest):
-        m = _OPENAI_COMPATIBLE.match(rest)
-        package = "langchain-openai"
-        kwargs = {"model": m.group("model"), "model_provider": "openai", "base_url": m.group("url"),
-                  "api_key": os.environ.get("OPENAI_API_KEY", "not-needed"), "temperature": 0}
-    else:
-        raise CodeseedError(f"cannot read the model {spec!r}", field="llm",
-                            fix="write ollama:MODEL (e.g. ollama:llama3.1) or openai-compatible:URL:MODEL "
-                                "(e.g. openai-compatible:http://localhost:8080/v1:qwen2.5)")
-    from langchain.chat_models import init_chat_model
-
+    """A chat model from ``ollama:MODEL`` (Ollama's OpenAI-compatible endpoint on this machine) or
+    ``openai-compatible:URL:MODEL`` (a server on this machine: llama.cpp, vLLM, LM Studio); the key, if the server
+    wants one, comes from ``OPENAI_API_KEY``. Both through ``langchain-openai`` (the ``llm`` extra)."""
+    _, url, model = parse_model_spec(spec)
     try:
-        return init_chat_model(**kwargs)
+        from langchain_openai import ChatOpenAI
     except ImportError:
-        raise CodeseedError(f"the {package} package is needed for {provider} models and is not installed",
-                            field="llm", fix=f"pip install {package}") from None
+        raise CodeseedError("the langchain-openai package is needed to talk to a local model and is not installed",
+                            field="llm", fix="pip install 'codeseed[llm]' (or pip install langchain-openai)") from None
+    return ChatOpenAI(model=model, base_url=url, api_key=os.environ.get("OPENAI_API_KEY", "not-needed"),
+                      temperature=0, max_retries=0, timeout=120)
