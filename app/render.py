@@ -143,19 +143,65 @@ def render_brand(project_name: str) -> str:
             f'<span class="cs-tagline">review code suggestions · everything stays on this machine</span></div>')
 
 
-def render_quotes(result: Any) -> str:
+def render_quotes(result: Any, *, understood: bool = True) -> str:
     """An ask result (:class:`suggest.ask.answer.AskResult`): what was understood, then each quote with its place."""
-    parts = [f'<div class="cs-understood">Understood: {esc(result.understood.summary())}</div>']
+    parts = [f'<div class="cs-understood">Understood: {esc(result.understood.summary())}</div>'] if understood else []
     if not result.quotes:
         parts.append(f'<p class="cs-none">No quotes: {esc(result.empty_reason)}</p>')
     for q in result.quotes:
         attrs = ", ".join(f"{k}={v}" for k, v in q.attributes.items() if k != "participant_id")
         codes = ", ".join(c["id"] for c in q.codes) or "no code"
         parts.append(
-            f'<div class="cs-quotecard"><div class="cs-where"><b>{esc(q.cite)}</b> · '
+            f'<div class="cs-quotecard" data-segment="{q.segment_id}"><div class="cs-where"><b>{esc(q.cite)}</b> · '
             f'{esc(q.participant or q.speaker or "unknown")} in <b>{esc(q.document)}</b> (turn {q.position + 1}, '
             f'characters {q.start}–{q.end}) · {esc(codes)}</div><blockquote class="cs-text">{esc(q.text)}'
             f'</blockquote><div class="cs-attrs-line">{esc(attrs)}</div></div>')
+    return "".join(parts)
+
+
+def render_reply(reply: Any) -> str:
+    """One answer of an Ask conversation (:class:`suggest.ask.chat.Reply`): what changed, what was understood, then
+    the codes table, the count's note, the summary with its flags, and the quote cards."""
+    parts = [f'<div class="cs-changes">Changed: {esc("; ".join(reply.changes))}</div>'] if reply.changes else []
+    if reply.problem:
+        parts.append(f'<div class="cs-problem">{esc(reply.problem)}</div>')
+    if reply.understood is not None and reply.intent != "open":
+        parts.append(f'<div class="cs-understood">Understood: {esc(reply.understood.summary())}</div>')
+    if reply.codes is not None:
+        rows = "".join(f"<tr><td><b>{esc(c.code)}</b></td><td>{esc(c.name)}</td><td>{esc(', '.join(c.quotes))}</td>"
+                       f"<td>{esc(', '.join(c.coders))}</td></tr>" for c in reply.codes)
+        parts.append(f'<table class="cs-codes"><tr><th>code</th><th>name</th><th>on</th><th>coded by</th></tr>{rows}'
+                     "</table>" if rows else '<p class="cs-none">None of the quotes shown carries a code.</p>')
+    if reply.count is not None:
+        note = reply.count.reason or (f"Counted by {reply.count.group_by or 'everyone'}: see the chart and the table "
+                                      "under the chat; click a number to see its quotes. Coded = carries a related "
+                                      f"code ({', '.join(reply.count.codes) or 'none'}); search = contains a word "
+                                      "of the topic or is close in meaning.")
+        parts.append(f'<div class="cs-count-note">{esc(note)}</div>')
+    if reply.summary is not None:
+        s = reply.summary
+        flags = [f"[{c}] is not one of the quotes below" for c in s.check.unknown]
+        flags += [f"cites no quote: {sentence}" for sentence in s.check.unsupported]
+        flagged = "".join(f"<li>{esc(f)}</li>" for f in flags)
+        parts.append(f'<div class="cs-summary"><div class="cs-summary-by">Summary by {esc(s.where)} — check it '
+                     f'against the quotes</div><p>{esc(s.answer)}</p>'
+                     + (f'<ul class="cs-flags">{flagged}</ul>' if flagged else "") + "</div>")
+    if reply.result is not None:
+        parts.append(render_quotes(reply.result, understood=False))
+    return "".join(parts)
+
+
+def render_turn(answer: dict) -> str:
+    """A kept turn (as the store holds it), shown again after a reload: what changed and was understood."""
+    parts = [f'<div class="cs-changes">Changed: {esc("; ".join(answer.get("changes") or []))}</div>']
+    for key, css in (("problem", "cs-problem"), ("understood", "cs-understood")):
+        if answer.get(key):
+            parts.append(f'<div class="{css}">{"Understood: " if key == "understood" else ""}{esc(answer[key])}</div>')
+    if answer.get("summary"):
+        parts.append(f'<div class="cs-summary"><p>{esc(answer["summary"]["answer"])}</p></div>')
+    if answer.get("quotes"):
+        parts.append(f'<div class="cs-none">{len(answer["quotes"])} quotes: '
+                     f'{esc(", ".join(f"S{i}" for i in answer["quotes"]))}</div>')
     return "".join(parts)
 
 

@@ -104,10 +104,17 @@ def test_an_index_error_in_ask_is_shown_as_the_apps_message(coding_app):
     from tests.conftest import FakeEncoder
 
     coding_app.project.use_encoder(FakeEncoder(identifier="another-model"))  # the index was built with fake-bow-64
-    shown = ask.answer(coding_app, "staff kind", 3)
+    chats = ask.Chats(coding_app)
+    messages = ask.send(chats, "ana", "staff kind", [])[0]
+    shown = messages[-1]["content"]
     assert 'class="cs-message cs-error"' in shown and "another-model" in shown and "How to fix" in shown
     coding_app.project.use_encoder(FakeEncoder())
-    assert "cs-quotecard" in ask.answer(coding_app, "staff kind", 3)
+    messages = ask.send(chats, "ana", "staff kind", messages)[0]
+    assert [m["role"] for m in messages] == ["user", "assistant"] * 2 and "cs-quotecard" in messages[-1]["content"]
+    messages = ask.send(chats, "ana", "only from P1", messages)[0]  # a follow-up keeps the topic
+    assert "added participant = P1" in messages[-1]["content"]
+    out = ask.remove(chats, "ana", 0, messages)
+    assert "removed participant = P1" in out[0][-1]["content"] and out[1]["visible"] is True
 
 
 def test_when_the_card_cannot_be_made_the_review_shows_why(coding_app, monkeypatch):
