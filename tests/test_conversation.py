@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from suggest.ask.conversation import (CODES, COUNT, NOTHING, RESET, SEARCH, SIMILAR, SUMMARY, State, chips, read_turn,
                                       remove_filter)
-from suggest.ask.query import build_vocabulary
+from suggest.ask.understanding import build_vocabulary
 from index.types import Code
 
 ROWS = [

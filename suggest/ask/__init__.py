@@ -8,7 +8,13 @@
 ``related_codes.py``   codes the question names or describes (by id, words, or meaning): they lift, never filter
 ``words.py``           stopwords, cue words, synonyms and the light stemmer shared by the parser and BM25
 ``retrieval.py``       the corpus, BM25 + dense search fused by rank, the code boost, near-duplicate folding
-``answer.py``          :func:`ask` → quote cards, :func:`check_citations`, the CLI's text
+``answer.py``          :func:`ask` → quote cards (:func:`answer_understood` for a question already understood),
+                       :func:`check_citations`, the CLI's text
+``conversation.py``    **where a follow-up is merged with what was understood before**: the rules of a conversation
+                       (refine, replace, not, more like, codes of these, counting, summary, start over), pure
+``chat.py``            :class:`Conversation`: a conversation run against a project, its turns kept per coder
+``counting.py``        "how many participants mention X, by Y?": counts coded and by search, with the segments behind
+``chat_text.py``       a conversation's replies as terminal text, and a coder's history as Markdown with the quotes
 ``langchain_adapter.py``  LangChain retriever and optional summary by a local chat model (the only LangChain import)
 
 Reads the project through :class:`index.project.Project` and the store's named queries; runs no SQL itself.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from suggest.ask.related_codes import relate_codes
 from suggest.ask.understanding import Understanding
 from index.errors import CodeseedError
 from suggest.ask.retrieval import code_similarities, corpus_for, search
+from suggest.ask.words import terms
 
 
 @dataclass(frozen=True)
@@ -81,25 +82,63 @@ def ask(project: Any, question: str, k: int = 10, *, include_interviewer: bool =
     if not isinstance(question, str) or not question.strip():
         raise CodeseedError("the question is empty", field="question",
                             fix='ask for something, e.g. "show quotes about stigma in generic services"')
-    if not isinstance(k, int) or k < 1:
-        raise CodeseedError(f"k must be a whole number of at least 1, not {k!r}", field="k",
-                            fix="ask for 10 quotes with --k 10")
     corpus = corpus_for(project)
     codes = project.codes()
     understood = parse_question(question, corpus.vocabulary, codes)
+    return answer_understood(project, understood, k, include_interviewer=include_interviewer, corpus=corpus,
+                             codes=codes, began=began)
+
+
+def answer_understood(project: Any, understood: Understanding, k: int = 10, *, include_interviewer: bool = False,
+                      like: int | None = None, corpus: Any = None, codes: list | None = None,
+                      began: float | None = None) -> AskResult:
+    """The quotes for a question already understood (a conversation's merged :class:`Understanding`); with
+    ``like`` (a segment id), the quotes nearest that segment's text instead of the topic, the segment left out."""
+    began = time.perf_counter() if began is None else began
+    if not isinstance(k, int) or k < 1:
+        raise CodeseedError(f"k must be a whole number of at least 1, not {k!r}", field="k",
+                            fix="ask for 10 quotes with --k 10")
+    corpus = corpus if corpus is not None else corpus_for(project)
+    codes = list(codes if codes is not None else project.codes())
     query_vector = None
     similarity: dict[str, float] = {}
-    if understood.topic_terms and corpus.segments and not understood.unmatched:
+    if like is not None and not understood.unmatched:
+        understood, query_vector = _like(project, corpus, understood, like)
+    elif understood.topic_terms and corpus.segments and not understood.unmatched:
         query_vector = np.asarray(project.encoder.encode([understood.topic]), dtype=np.float32)[0]
         similarity = code_similarities(project.encoder, codes, query_vector)
-    understood = relate_codes(understood, codes, similarity)
-    outcome = search(project, understood, query_vector, k=k, include_interviewer=include_interviewer, codes=codes,
-                     corpus=corpus)
+    if like is None:
+        understood = relate_codes(understood, codes, similarity)
+    outcome = search(project, understood, query_vector, k=k + (like is not None),
+                     include_interviewer=include_interviewer, codes=codes, corpus=corpus)
+    hits = [h for h in outcome.hits if h.segment.id != like][:k]
+    quotes = quote_cards(project, hits, codes)
+    reason = outcome.reason if not quotes else None
+    if like is not None and not quotes and reason is None:
+        reason = f"no other segment passes the filters and comes near S{like}"
+    return AskResult(question=understood.question, understood=understood, quotes=quotes, matching=outcome.matching,
+                     empty_reason=reason, seconds=time.perf_counter() - began)
 
+
+def _like(project: Any, corpus: Any, understood: Understanding, like: int) -> tuple[Understanding, np.ndarray]:
+    """The understanding and query vector of "more like S12": the segment's words and its embedding."""
+    row = corpus.row.get(like)
+    if row is None:
+        raise CodeseedError(f"there is no segment S{like} in this project", field="like",
+                            fix="name a quote that is shown, e.g. \"more like the second one\"")
+    text = corpus.segments[row].text
+    vectors, _ = project.embed([text])
+    shown = " ".join(text.split()[:12]) + ("…" if len(text.split()) > 12 else "")
+    understood = replace(understood, topic=f'like S{like}: "{shown}"', topic_terms=tuple(dict.fromkeys(terms(text))))
+    return understood, np.asarray(vectors, dtype=np.float32)[0]
+
+
+def quote_cards(project: Any, hits: list, codes: list, *, first_rank: int = 1) -> list[QuoteCard]:
+    """Quote cards for search hits (:class:`suggest.ask.retrieval.Hit`), with the codes each segment carries."""
     names = {c.id: c.name for c in codes}
-    carried = project.store.coders_by_code(h.segment.id for h in outcome.hits)
+    carried = project.store.coders_by_code(h.segment.id for h in hits)
     quotes = []
-    for rank, hit in enumerate(outcome.hits, start=1):
+    for rank, hit in enumerate(hits, start=first_rank):
         s = hit.segment
         quotes.append(QuoteCard(
             segment_id=s.id, cite=cite_tag(s.id), text=s.text, document=s.document, document_id=s.document_id,
@@ -113,9 +152,7 @@ def ask(project: Any, question: str, k: int = 10, *, include_interviewer: bool =
                  "code_boost": round(hit.boost, 6), "related_codes": list(hit.boosted_by)},
             folded=list(hit.folded),
         ))
-    reason = outcome.reason if not quotes else None
-    return AskResult(question=question, understood=understood, quotes=quotes, matching=outcome.matching,
-                     empty_reason=reason, seconds=time.perf_counter() - began)
+    return quotes
 
 
 # -- checking what a summary cites -----------------------------------------------------------------

@@ -27,7 +27,7 @@ from suggest.ask.answer import AskResult, CitationCheck, QuoteCard, answer_under
 from suggest.ask.conversation import (CODES, COUNT, NOTHING, RESET, SEARCH, SIMILAR, SUMMARY, State, read_turn,
                                       remove_filter)
 from suggest.ask.counting import WAYS, CountTable, count
-from suggest.ask.query import Understanding
+from suggest.ask.understanding import Understanding
 from suggest.ask.retrieval import Hit, corpus_for
 
 ANONYMOUS = "anonymous"
@@ -146,9 +146,9 @@ class Conversation:
             return replace(base, codes=self._codes_of_shown(codes))
         if step.intent == COUNT:
             self.state = replace(step.state, shown=self.state.shown)
-            table = count(self.project, understood, step.group_by,
-                          include_interviewer=step.state.include_interviewer)
-            return replace(base, state=self.state, count=table)
+            table, understood = count(self.project, understood, step.group_by,
+                                      include_interviewer=step.state.include_interviewer)
+            return replace(base, state=self.state, understood=understood, count=table)
         result = answer_understood(self.project, understood, self.k, include_interviewer=step.state.include_interviewer,
                                    like=step.state.like, corpus=corpus, codes=codes)
         self.state = replace(step.state, shown=tuple(q.segment_id for q in result.quotes))

@@ -36,7 +36,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from index.types import Code
-from suggest.ask.query import Filter, Understanding, Unmatched, Vocabulary, parse_question
+from suggest.ask.query import parse_question
+from suggest.ask.understanding import Filter, Understanding, Unmatched, Vocabulary
 from suggest.ask.words import singular
 
 SEARCH, RESET, CODES, SIMILAR, COUNT, SUMMARY, NOTHING = (

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from suggest.ask.query import Understanding, relate_codes
-from suggest.ask.retrieval import bm25_scores, code_similarities, coded_with, corpus_for, dense_scores, \
-    descendants, filter_mask
+from suggest.ask.related_codes import relate_codes
+from suggest.ask.retrieval import bm25_scores, code_similarities, corpus_for, dense_scores, descendants, filter_mask
+from suggest.ask.understanding import Understanding
 
 FOUND_SIMILARITY = 0.45  # cosine (MiniLM) from which a segment counts as speaking of the topic without its words
 NOT_RECORDED = "(not recorded)"
@@ -94,13 +94,14 @@ def tabulate(groups: Sequence[str], participants: Sequence[str | None], segment_
 
 
 def count(project: Any, understood: Understanding, group_by: str | None, *,
-          include_interviewer: bool = False) -> CountTable:
-    """The counts for a conversation's understanding (its filters and topic), grouped by ``group_by``."""
+          include_interviewer: bool = False) -> tuple[CountTable, Understanding]:
+    """The counts for a conversation's understanding (its filters and topic), grouped by ``group_by``; and the
+    understanding with the codes related to the topic (whose codings are the "coded" counts)."""
     corpus = corpus_for(project)
     codes = project.codes()
     if understood.unmatched:
         reason = "; ".join(f"{u.message} ({u.fix})" for u in understood.unmatched)
-        return CountTable(group_by, understood.topic, (), (), reason)
+        return CountTable(group_by, understood.topic, (), (), reason), understood
     eligible = filter_mask(corpus, understood.filters)
     if not include_interviewer:
         eligible &= ~corpus.interviewer
@@ -114,11 +115,11 @@ def count(project: Any, understood: Understanding, group_by: str | None, *,
     understood = relate_codes(understood, codes, similarity)
     related = [c.id for c in understood.codes]
     coded = np.zeros(len(corpus.segments), dtype=bool)
-    for segment_id in coded_with(project.store.db, descendants(codes, related)):
+    for segment_id in project.store.segments_coded_with(descendants(codes, related)):
         if segment_id in corpus.row:
             coded[corpus.row[segment_id]] = True
     groups = list(corpus.column(group_by)) if group_by else [""] * len(corpus.segments)
     rows = tabulate(groups, [s.participant for s in corpus.segments], corpus.ids, eligible, coded, found,
                     grouped=group_by is not None)
     reason = None if rows else "no segment passes the filters"
-    return CountTable(group_by, understood.topic, tuple(related), tuple(rows), reason)
+    return CountTable(group_by, understood.topic, tuple(related), tuple(rows), reason), understood
