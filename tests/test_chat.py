@@ -13,6 +13,7 @@ from suggest.ask.chat import Conversation
 from suggest.ask.chat_text import export_markdown, format_reply
 from suggest.ask.conversation import State
 from suggest.ask.counting import tabulate
+from suggest.ask.retrieval import descendants
 
 TRANSCRIPTS = {
     "P1": "Interviewer: Tell me about funding.\nP1: The funding was cut last year.\nP1: Staff judged me with stigma.\n",
@@ -186,3 +187,49 @@ def test_cli_chat_reads_piped_questions_and_exports(synthetic, fake_encoder, mon
     monkeypatch.setattr("sys.stdin", io.StringIO("summarise\n"))
     assert main(["chat", folder, "--coder", "cy", "--llm", "openai-compatible:http://10.1.2.3:8080/v1:m"]) == 2
     assert "is not on this machine" in capsys.readouterr().err
+
+
+# -- the bundled sample with the real model ------------------------------------------------------------------------
+from test_ask import demo  # noqa: E402,F401  the sample project, built once for this module
+
+
+def test_a_conversation_on_the_sample(demo):  # noqa: F811
+    participants = demo.store.participants()
+    chat = Conversation(demo, coder="sample-test", keep=False)
+    first = chat.say("show quotes about stigma in generic services")
+    assert {q.attributes["setting"] for q in first.quotes} == {"generic"} and first.understood.codes[0].id == "2.3"
+    women = chat.say("only women")
+    assert {f.key: set(f.values) for f in women.state.filters} == {"setting": {"generic"}, "gender": {"female"}}
+    assert women.quotes and all(q.attributes["gender"] == "female" for q in women.quotes)
+    specialist = chat.say("and in specialist services?")
+    assert {f.key: set(f.values) for f in specialist.state.filters} == {"setting": {"specialist"},
+                                                                        "gender": {"female"}}
+    assert specialist.quotes and {(q.attributes["setting"], q.attributes["gender"]) for q in specialist.quotes} == \
+        {("specialist", "female")}
+    assert specialist.state.topic == "stigma"
+    like = chat.say("more like the first one")
+    assert specialist.quotes[0].segment_id not in {q.segment_id for q in like.quotes}
+    assert {(q.attributes["setting"], q.attributes["gender"]) for q in like.quotes} <= {("specialist", "female")}
+    codes = chat.say("what codes do these have?").codes
+    carried = {}
+    for q in like.quotes:
+        for c in q.codes:
+            carried.setdefault(c["id"], []).append(q.cite)
+    assert {c.code: list(c.quotes) for c in codes} == carried
+
+    assert chat.remove_filter("setting").changes == ("removed setting = specialist",)  # count women in every setting
+    table = chat.say("how many participants mention stigma, by setting?").count
+    assert table.codes[0] == "2.3" and len(table.rows) > 2
+    coded_by_hand: dict[str, set[str]] = {}
+    wanted = set(descendants(demo.codes(), table.codes))  # the related codes and the codes below them
+    segments = {s.id: s for s in demo.segments()}
+    for coding in demo.store.codings():
+        s = segments[coding["segment_id"]]
+        person = participants.get(s.participant or "", {})
+        if coding["code_id"] in wanted and person.get("gender") == "female" and not s.is_interviewer:
+            coded_by_hand.setdefault(person["setting"], set()).add(s.participant)
+    assert {r.group: set(r.coded.participants) for r in table.rows if r.coded.participants and r.group != "all"} \
+        == coded_by_hand
+    every = next(r for r in table.rows if r.group == "all")
+    assert every.segments == sum(r.segments for r in table.rows if r.group != "all")
+    assert chat.say("start over").state == State()
