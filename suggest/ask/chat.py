@@ -143,10 +143,10 @@ class Conversation:
             self.state = step.state
             return replace(base, state=self.state, understood=None)
         if step.intent == CODES:
-            return replace(base, codes=self._codes_of_shown(codes))
+            return replace(base, codes=self._codes_of_shown(corpus, codes))
         if step.intent == COUNT:
             self.state = replace(step.state, shown=self.state.shown)
-            table, understood = count(self.project, understood, step.group_by,
+            table, understood = count(self.project, understood, step.group_by, corpus=corpus, codes=codes,
                                       include_interviewer=step.state.include_interviewer)
             return replace(base, state=self.state, understood=understood, count=table)
         result = answer_understood(self.project, understood, self.k, include_interviewer=step.state.include_interviewer,
@@ -205,16 +205,16 @@ class Conversation:
         counted = [t["answer"]["count"] for t in self.history() if "count" in t["answer"]]
         return CountTable.from_dict(counted[-1]) if counted else None
 
-    def _cards(self, segment_ids: list[int]) -> list[QuoteCard]:
-        corpus = corpus_for(self.project)
+    def _cards(self, segment_ids: list[int], corpus: Any = None, codes: list | None = None) -> list[QuoteCard]:
+        corpus = corpus if corpus is not None else corpus_for(self.project)
         hits = [Hit(segment=corpus.segments[r], attributes=corpus.attributes[r], score=0.0, dense=None,
                     dense_rank=None, bm25=None, bm25_rank=None, boost=0.0, boosted_by=(), folded=())
                 for r in (corpus.row[i] for i in segment_ids if i in corpus.row)]
-        return quote_cards(self.project, hits, self.project.codes())
+        return quote_cards(self.project, hits, codes if codes is not None else self.project.codes())
 
-    def _codes_of_shown(self, codes: list) -> list[CodeRow]:
+    def _codes_of_shown(self, corpus: Any, codes: list) -> list[CodeRow]:
         rows: dict[str, CodeRow] = {}
-        for card in self._cards(list(self.state.shown)):
+        for card in self._cards(list(self.state.shown), corpus, codes):
             for c in card.codes:
                 old = rows.get(c["id"], CodeRow(c["id"], c["name"], (), ()))
                 rows[c["id"]] = CodeRow(old.code, old.name, old.quotes + (card.cite,),

@@ -93,12 +93,12 @@ def tabulate(groups: Sequence[str], participants: Sequence[str | None], segment_
     return out
 
 
-def count(project: Any, understood: Understanding, group_by: str | None, *,
-          include_interviewer: bool = False) -> tuple[CountTable, Understanding]:
+def count(project: Any, understood: Understanding, group_by: str | None, *, include_interviewer: bool = False,
+          corpus: Any = None, codes: list | None = None) -> tuple[CountTable, Understanding]:
     """The counts for a conversation's understanding (its filters and topic), grouped by ``group_by``; and the
     understanding with the codes related to the topic (whose codings are the "coded" counts)."""
-    corpus = corpus_for(project)
-    codes = project.codes()
+    corpus = corpus if corpus is not None else corpus_for(project)
+    codes = list(codes if codes is not None else project.codes())
     if understood.unmatched:
         reason = "; ".join(f"{u.message} ({u.fix})" for u in understood.unmatched)
         return CountTable(group_by, understood.topic, (), (), reason), understood
