@@ -95,13 +95,18 @@ def build(folder: Path, n: int, data_dir: Path | None) -> Project:
     return project
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def arguments(argv: list[str] | None, doc: str) -> argparse.Namespace:
+    """The options of the 10,000-segment benchmarks (this one and chat_latency.py)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path, nargs="?")
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the project in this folder, outside the repo")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv, __doc__)
 
     with tempfile.TemporaryDirectory(prefix="codeseed-ask-latency-") as tmp:
         project = build(args.keep or Path(tmp) / "latency", args.n, args.data_dir)

@@ -12,7 +12,6 @@ The baseline, from the same run: a one-shot ``ask()`` of the first question.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
@@ -60,12 +59,7 @@ def hold(chat: Conversation) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data_dir", type=Path, nargs="?")
-    parser.add_argument("--n", type=int, default=10_000)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="build (or reuse) the project in this folder, outside the repo")
-    args = parser.parse_args(argv)
+    args = ask_latency.arguments(argv, __doc__)
 
     with tempfile.TemporaryDirectory(prefix="codeseed-chat-latency-") as tmp:
         project = ask_latency.build(args.keep or Path(tmp) / "latency", args.n, args.data_dir)
