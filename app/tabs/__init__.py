@@ -11,7 +11,7 @@ wiring), and ends with ``TAB = Tab(id, label, build)``.
 ``transfer.py``    import (transcripts, codebook, attributes, codings, .qdpx) and export
 ``base.py``        what a tab is (:class:`Tab`), the shared page parts (:class:`Shell`)
 
-To add a tab: write ``app/tabs/NAME.py`` on the model of ``ask.py`` (the smallest), catch ``CodeseedError`` in
+To add a tab: write ``app/tabs/NAME.py`` on the model of ``codebook.py`` (a small one), catch ``CodeseedError`` in
 every handler and show it with :func:`app.render.message`, and add its ``TAB`` to ``TABS`` below.
 """
 
