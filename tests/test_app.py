@@ -113,6 +113,9 @@ def test_an_index_error_in_ask_is_shown_as_the_apps_message(coding_app):
     assert [m["role"] for m in messages] == ["user", "assistant"] * 2 and "cs-quotecard" in messages[-1]["content"]
     out = ask.remove(chats, "ana", 0, messages)  # a chip of a state with no filter: the screen as it is
     assert out[0] == messages and out[1]["visible"] is True
+    with open(ask.export(chats, "ana"), encoding="utf-8") as exported:
+        assert exported.read().count("### staff kind") == 1  # the turn that failed is not kept
+    assert [m["role"] for m in ask.history(chats, "ana")[0]] == ["user", "assistant"]
 
 
 def test_when_the_card_cannot_be_made_the_review_shows_why(coding_app, monkeypatch):

@@ -120,6 +120,22 @@ def open_cell(chats: Chats, coder: str | None, table: Any, messages: list[dict] 
     return send(chats, coder, f"open {group} {way}", messages)
 
 
+def export(chats: Chats, coder: str | None) -> str:
+    """The coder's conversations as a Markdown file with the quotes (for the download button)."""
+    import tempfile
+    from pathlib import Path
+
+    from suggest.ask.chat_text import export_markdown
+
+    with chats.app.lock:
+        conversation = chats.of(coder)
+        text = export_markdown(chats.app.project, conversation.coder)
+    folder = Path(tempfile.mkdtemp(prefix="codeseed-ask-"))
+    path = folder / f"ask-{''.join(c if c.isalnum() else '-' for c in conversation.coder)}.md"
+    path.write_text(text + "\n", encoding="utf-8")
+    return str(path)
+
+
 def set_model(chats: Chats, spec: str) -> str:
     spec = (spec or "").strip()
     if not spec:
@@ -154,6 +170,7 @@ def build(app, shell, tab) -> None:
                               elem_id="cs-question", max_lines=3)
         ask_button = gr.Button("Ask", variant="primary", elem_id="cs-ask", scale=1, min_width=80)
         reset = gr.Button("Start over", elem_id="cs-start-over", scale=1, min_width=80)
+        download = gr.DownloadButton("Export (Markdown)", elem_id="cs-ask-export", scale=1, min_width=80)
     with gr.Group(visible=False, elem_id="cs-count") as count_group:
         bars = gr.BarPlot(pd.DataFrame({"group": [], "participants": [], "counted": []}), x="group", y="participants",
                           color="counted", height=260, elem_id="cs-count-chart")
@@ -176,7 +193,9 @@ def build(app, shell, tab) -> None:
 
     table.select(opened, [shell.coder_box, table, chat], outputs, **FAST)
     model.change(lambda s: set_model(chats, s), [model], [model_status], **FAST)
-    tab.select(lambda c: history(chats, c), [shell.coder_box], outputs, **FAST)
+    download.click(lambda c: export(chats, c), [shell.coder_box], [download], **FAST)
+    for event in (tab.select, shell.coder_box.submit):  # the coder's own conversation, as kept in the project
+        event(lambda c: history(chats, c), [shell.coder_box], outputs, **FAST)
 
 
 TAB = Tab("ask", "Ask", build, available=lambda: find_spec("suggest.ask.answer") is not None)
