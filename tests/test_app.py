@@ -116,6 +116,13 @@ def test_an_index_error_in_ask_is_shown_as_the_apps_message(coding_app):
     with open(ask.export(chats, "ana"), encoding="utf-8") as exported:
         assert exported.read().count("### staff kind") == 1  # the turn that failed is not kept
     assert [m["role"] for m in ask.history(chats, "ana")[0]] == ["user", "assistant"]
+    # the model for summaries: only one on this machine, and the tab says where it runs
+    assert "is not on this machine" in ask.set_model(chats, "openai-compatible:http://10.0.0.9:8080/v1:m")
+    assert chats.llm is None
+    said = ask.set_model(chats, "ollama:llama3.1")
+    assert "Summaries by llama3.1 on Ollama at http://127.0.0.1:11434/v1, on this machine" in said
+    assert chats.of("ana").llm == "ollama:llama3.1"
+    assert "nothing is sent anywhere" in ask.set_model(chats, "") and chats.of("ana").llm is None
 
 
 def test_when_the_card_cannot_be_made_the_review_shows_why(coding_app, monkeypatch):
