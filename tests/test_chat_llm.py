@@ -74,6 +74,10 @@ def test_a_summary_cites_the_quotes_and_a_bad_citation_is_flagged(synthetic, mod
     assert "warning: [S99999] is not one of the quotes below" in text
     assert "warning: cites no quote: Services should change." in text
     assert "Money comes from charities" in export_markdown(synthetic, "ana")
+    chat.say("only men")
+    assert chat.say("and in third sector services").quotes == []  # the one third-sector participant is a woman
+    assert chat.say("summarise").problem == "no quotes to summarise, so nothing was sent to the model"
+    assert len(Scripted.received) == 1
 
 
 def test_a_model_server_that_is_down_or_elsewhere_gives_a_clear_error(synthetic, model_server):  # noqa: F811

@@ -228,7 +228,7 @@ class Conversation:
                                           "sent anywhere): start one with --llm ollama:MODEL or "
                                           "--llm openai-compatible:URL:MODEL; the quotes are below")
         if not reply.quotes:
-            return reply
+            return replace(reply, problem="no quotes to summarise, so nothing was sent to the model")
         from suggest.ask.langchain_adapter import chat_model_from_spec, model_location, quote_to_document, synthesise
 
         if self._chat_model is None:
