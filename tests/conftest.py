@@ -52,6 +52,20 @@ def fake_encoder() -> FakeEncoder:
 
 
 @pytest.fixture
+def cli_on_fake_encoder(monkeypatch, fake_encoder):
+    """The command line opens projects with the fake encoder (through its one seam, ``cli.registry.open_project``)."""
+    import cli.registry
+    from index.project import Project
+
+    def with_fake(folder):
+        opened = Project.open(folder)
+        opened.use_encoder(fake_encoder)
+        return opened
+
+    monkeypatch.setattr(cli.registry, "open_project", with_fake)
+
+
+@pytest.fixture
 def project(tmp_path, fake_encoder):
     """An empty project using the fake encoder."""
     from index.project import Project

@@ -158,16 +158,9 @@ def test_the_history_survives_a_restart_per_coder_and_exports_as_markdown(synthe
         assert Conversation(again, coder="ana").state.topic == "stigma"
 
 
-def test_cli_chat_reads_piped_questions_and_exports(synthetic, fake_encoder, monkeypatch, capsys, tmp_path):
-    import cli.registry
+def test_cli_chat_reads_piped_questions_and_exports(synthetic, cli_on_fake_encoder, monkeypatch, capsys, tmp_path):
     from codeseed_cli import main
 
-    def with_fake(folder):
-        project = Project.open(folder)
-        project.use_encoder(fake_encoder)
-        return project
-
-    monkeypatch.setattr(cli.registry, "open_project", with_fake)
     folder = str(synthetic.folder)
     monkeypatch.setattr("sys.stdin", io.StringIO("quotes about funding\n\nonly women\nwhat codes do these have?\n"))
     assert main(["chat", folder, "--coder", "cy"]) == 0
