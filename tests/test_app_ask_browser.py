@@ -4,29 +4,21 @@ count with its chart and a number opened to its quotes, and the conversation bac
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
+from test_app_browser import bench  # the server and browser helpers of benchmarks/app_latency.py, loaded once
 
 from index.demo import build_demo
 from index.project import Project
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("app_latency", ROOT / "benchmarks" / "app_latency.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
-
-import playwright.sync_api  # noqa: E402,F401  part of the dev install: missing, the suite fails rather than skips
-
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
+    """The sample (real model) served in this process; (its folder, its address)."""
     folder = tmp_path_factory.mktemp("ask-app") / "sample"
     build_demo(folder).close()
-    demo, app, url = bench.serve(folder)
-    yield folder, url
-    bench.stop(demo, app)
+    running = bench.serve(folder)
+    yield folder, running[2]
+    bench.stop(*running[:2])
 
 
 @pytest.fixture
