@@ -24,6 +24,7 @@ import numpy as np
 
 from index import DEFAULT_MODEL, Encoder, IndexLayerError, VectorCache, VectorIndex, encode_with_cache
 from index.cache import CacheDamagedError, open_repairing, set_damaged_cache_aside
+from index.encoder import BACKEND_CHOICES, requested_backend
 
 from index.ingest.attributes import link_segments, parse_attributes, participant_for_document, unmatched_participants
 from index.ingest.codebook import check_codebook, read_codebook
@@ -290,8 +291,26 @@ class Project:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder(self.settings["model"])
+            self._encoder = Encoder(self.settings["model"], backend=self.indexed_backend())
         return self._encoder
+
+    def indexed_backend(self) -> str | None:
+        """The encoder backend the project's index was built with, kept while the user asks for none.
+
+        With the automatic choice, a later measurement on a busy machine (or with other thread settings) could
+        pick another backend, and the index would then be refused as built with another encoder. A project
+        therefore keeps the backend of its index; choosing one (``CODESEED_ENCODER_BACKEND``) and
+        ``codeseed index --rebuild`` switches it.
+        """
+        if requested_backend() != "auto":
+            return None
+        try:
+            meta = json.loads((self.index_dir / "segments.meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        model = meta.get("model") if isinstance(meta, dict) else None
+        backend = str(model).rpartition("+")[2] if isinstance(model, str) and "+" in model else None
+        return backend if backend in BACKEND_CHOICES and backend != "auto" else None
 
     def use_encoder(self, encoder: Any) -> None:
         """Swap in another encoder with the same interface (tests use a deterministic fake)."""

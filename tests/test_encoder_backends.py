@@ -223,3 +223,23 @@ def test_index_and_status_say_the_backend_and_another_backend_is_not_mixed_in(en
         again = project.build_index()
         assert again.rebuilt and again.encoded == report.segments  # none of int8's cached vectors reused
         assert project.status()["index"]["model"].endswith("+torch-fp32")
+
+
+def test_a_project_keeps_the_backend_of_its_index_unless_one_is_chosen(encoders, tmp_path, monkeypatch):
+    """A later automatic measurement must not strand an index: the project asks for the backend it was built with."""
+    from index.project import Project
+
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    (tmp_path / "p1.txt").write_text("P1: The staff were kind.\n\nP1: Parking cost a fortune.\n")
+    with Project.init(tmp_path / "proj") as project:
+        project.import_documents([tmp_path / "p1.txt"])
+        assert project.indexed_backend() is None  # no index yet: the automatic choice
+        project.use_encoder(encoders["onnx-fp32"])
+        built = project.build_index()
+    with Project.open(tmp_path / "proj") as project:
+        assert project.encoder.requested == "onnx-fp32"  # not measured again
+        assert project.load_index().model == built.model
+    monkeypatch.setenv(BACKEND_ENV, "torch-fp32")  # the user's explicit choice wins, and the index is rebuilt
+    with Project.open(tmp_path / "proj") as project:
+        assert project.indexed_backend() is None and project.encoder.requested == "torch-fp32"
+        assert project.build_index().model.endswith("+torch-fp32")
