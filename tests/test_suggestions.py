@@ -133,7 +133,7 @@ def test_cli_suggest_writes_csv_and_explains(project, tmp_path, capsys, monkeypa
 
     folder = str(project.folder)
     project.close()
-    monkeypatch.setattr("index.project.Encoder", lambda model: FakeEncoder())  # the CLI builds its own encoder
+    monkeypatch.setattr("index.project.Encoder", lambda model, **options: FakeEncoder())  # the CLI builds its own encoder
     out = tmp_path / "s.csv"
     assert main(["suggest", folder, "--out", str(out), "--all"]) == 0
     rows = list(csv.DictReader(out.open()))
