@@ -245,7 +245,7 @@ def _cell(values: list[float]) -> str:
 
 
 def report(times: dict[str, list[dict[str, float]]]) -> None:
-    print(f"\n| stage | auto s, median (range) | baseline torch-fp32 s | baseline / auto |")
+    print("\n| stage | auto s, median (range) | baseline torch-fp32 s | baseline / auto |")
     print("|---|---|---|---|")
     rows = [(s, [r[s] for r in times["auto"]], [r[s] for r in times["baseline"]]) for s in STAGES]
     rows.append(("import, all three", *[[sum(r[s] for s in STAGES[1:4]) for r in times[v]] for v in VARIANTS]))
