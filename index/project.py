@@ -37,9 +37,11 @@ from index.store.corpus import segment_values
 from index.store.store import DB_NAME, Store
 from index.ingest.tables import read_table
 from index.types import Code, ParsedDocument, Segment
+from index.vectors import TRAIN_PER_LIST, choose_kind
 
 DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
 REFI_SUFFIXES = (".qdpx", ".qdc")
+BUILD_CHUNK = 100_000  # segments whose vectors are read and added to the index at a time
 
 
 def _refi_here(path: Path) -> InputFileError:
@@ -70,6 +72,7 @@ class IndexReport:
     seconds: float
     model: str
     warnings: list[str] = field(default_factory=list)  # what was repaired on the way (a damaged cache rebuilt)
+    kind: str = "exact"  # the vector index's kind (index.vectors.choose_kind)
 
 
 class Project:
@@ -339,23 +342,37 @@ class Project:
         finally:
             cache.close()
 
-    def build_index(self, *, rebuild: bool = False, progress: bool = False) -> IndexReport:
-        """Embed every segment not yet cached and write the FAISS index; a no-op when nothing changed."""
+    def build_index(self, *, rebuild: bool = False, progress: bool = False, kind: str = "auto") -> IndexReport:
+        """Embed every segment not yet cached and write the FAISS index; a no-op when nothing changed.
+
+        ``kind="auto"`` picks the index kind for the project's size (exact below
+        :data:`index.vectors.APPROXIMATE_FROM` segments); an index of another kind is rebuilt. Vectors are read
+        and added in chunks, so a million segments never sit in memory twice.
+        """
         began = time.perf_counter()
         segments = self.store.segments()
         ids = np.array([s.id for s in segments], dtype=np.int64)
+        wanted = choose_kind(len(segments)) if kind == "auto" else kind
         if not rebuild:
             current = self._current_index()
-            if current is not None and np.array_equal(np.sort(current.ids), np.sort(ids)):
-                return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model)
+            if current is not None and current.kind == wanted and np.array_equal(np.sort(current.ids), np.sort(ids)):
+                return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model, kind=current.kind)
         noticed = len(self.notices)
-        vectors, encoded = self.embed([s.text for s in segments], progress=progress)
-        index = VectorIndex(self.encoder.dimension, self.encoder.identifier)
-        if len(segments):
-            index.add(vectors, ids)
+        index = VectorIndex.for_count(self.encoder.dimension, self.encoder.identifier, len(segments), wanted)
+        texts = [s.text for s in segments]
+        del segments
+        encoded = 0
+        if not index.is_trained:
+            sample = np.random.default_rng(0).permutation(len(texts))[: TRAIN_PER_LIST * index.lists]
+            vectors, encoded = self.embed([texts[i] for i in np.sort(sample)], progress=progress)
+            index.train(vectors)
+        for start in range(0, len(texts), BUILD_CHUNK):
+            vectors, fresh = self.embed(texts[start:start + BUILD_CHUNK], progress=progress)
+            index.add(vectors, ids[start:start + BUILD_CHUNK])
+            encoded += fresh
         index.save(self.index_dir)
-        return IndexReport(len(segments), encoded, True, time.perf_counter() - began, self.encoder.identifier,
-                           warnings=self.notices[noticed:])
+        return IndexReport(len(texts), encoded, True, time.perf_counter() - began, self.encoder.identifier,
+                           warnings=self.notices[noticed:], kind=index.kind)
 
     def _current_index(self) -> VectorIndex | None:
         try:
@@ -387,7 +404,8 @@ class Project:
             missing = len(current - indexed)
             state = "up to date" if indexed == current else (
                 f"stale: {missing} of {len(current)} segments not indexed; run `codeseed index {self.folder}`")
-            index = {"state": state, "model": meta.get("model"), "segments": len(indexed & current)}
+            index = {"state": state, "model": meta.get("model"), "segments": len(indexed & current),
+                     "kind": meta.get("kind", "exact")}
         else:
             index = {"state": "not built", "model": self.settings["model"], "segments": 0}
         return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index}

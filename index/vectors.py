@@ -1,10 +1,16 @@
-"""Exact nearest-neighbour search over unit vectors, saved next to a description of how it was built.
+"""Nearest-neighbour search over unit vectors, saved next to a description of how it was built.
 
-Why exact (``IndexFlatIP``): a qualitative project has thousands to a few
-hundred thousand segments; brute-force inner product over 384-d float32 is
-milliseconds at that size and never misses a neighbour, so approximate indexes
-would only add tuning knobs. Vectors are unit length, so inner product equals
-cosine similarity.
+Two kinds, chosen by :func:`choose_kind` from the number of vectors and recorded in the meta file:
+
+* ``exact`` (``IndexFlatIP``) below :data:`APPROXIMATE_FROM` vectors: a qualitative project has
+  thousands to a few hundred thousand segments; brute-force inner product over 384-d float32 is
+  milliseconds at that size and never misses a neighbour.
+* ``ivf-sq8`` (``IndexIVFScalarQuantizer``, 8 bits per dimension) from there on: at a million segments
+  float32 vectors alone take 1.5 GB and a full scan is memory-bound; 8-bit codes take a quarter of that
+  and a query scans only the ``nprobe`` lists nearest to it. It is approximate: its recall@10 against
+  the exact index is measured by ``benchmarks/ask_scale.py`` (and stated in docs/benchmarks.md).
+
+Vectors are unit length, so inner product equals cosine similarity.
 
 Why ``IndexIDMap2``: segments keep their own int64 ids, can be removed when a
 transcript changes, and ``ids`` can be read back to check the index against the
@@ -23,7 +29,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,21 @@ from .errors import IndexMismatchError
 
 META_FORMAT = 1
 REBUILD_FIX = "run `codeseed index PROJECT --rebuild`"
+EXACT, IVF_SQ8 = "exact", "ivf-sq8"
+KINDS = (EXACT, IVF_SQ8)
+APPROXIMATE_FROM = 200_000  # vectors; below this the exact index is fast enough (benchmarks/ask_scale.py)
+TRAIN_PER_LIST = 40  # k-means sample per inverted list (FAISS warns below 39)
+NPROBE = 48  # lists scanned per query: recall@10 ~0.98 on clustered vectors at 100k-1M (benchmarks/ask_scale.py)
+
+
+def choose_kind(count: int) -> str:
+    """The index kind for ``count`` vectors: exact below :data:`APPROXIMATE_FROM`, else ``ivf-sq8``."""
+    return IVF_SQ8 if int(count) >= APPROXIMATE_FROM else EXACT
+
+
+def lists_for(count: int) -> int:
+    """Inverted lists for ``count`` vectors: about sqrt(count), each with enough vectors to train on."""
+    return int(max(1, min(round(np.sqrt(max(count, 1))), max(count, 1) // TRAIN_PER_LIST, 65_536)))
 
 
 class IndexCorruptError(IndexMismatchError):
@@ -80,20 +102,69 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-class VectorIndex:
-    """Inner-product index over unit float32 vectors keyed by int64 ids."""
+@contextmanager
+def faiss_threads(count: int | None) -> Iterator[None]:
+    """FAISS's OpenMP threads for a block: one query gains nothing from a second thread, and on a busy machine
+    waiting for it made a search three times slower (measured at 20,000 vectors on 2 cores)."""
+    import faiss
 
-    def __init__(self, dimension: int, model: str) -> None:
+    if count is None:
+        yield
+        return
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
+class VectorIndex:
+    """Inner-product index over unit vectors keyed by int64 ids: exact, or IVF with 8-bit codes (see the module)."""
+
+    def __init__(self, dimension: int, model: str, *, kind: str = EXACT, lists: int | None = None) -> None:
         import faiss
 
         if int(dimension) < 1:
             raise ValueError("dimension must be positive")
+        if kind not in KINDS:
+            raise ValueError(f"unknown index kind {kind!r}; expected one of {', '.join(KINDS)}")
         self.dimension = int(dimension)
         self.model = str(model)
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(self.dimension))
+        self.kind = kind
+        self.lists = 0 if kind == EXACT else int(lists or 1)
+        self.nprobe = 0 if kind == EXACT else min(NPROBE, self.lists)
+        if kind == EXACT:
+            inner = faiss.IndexFlatIP(self.dimension)
+        else:
+            inner = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(self.dimension), self.dimension, self.lists,
+                                                  faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
+        self._index = faiss.IndexIDMap2(inner)
+
+    @classmethod
+    def for_count(cls, dimension: int, model: str, count: int, kind: str = "auto") -> VectorIndex:
+        """An empty index of the kind that suits ``count`` vectors (``kind="auto"``) or of the kind asked for."""
+        kind = choose_kind(count) if kind == "auto" else kind
+        return cls(dimension, model, kind=kind, lists=lists_for(count) if kind != EXACT else None)
 
     def __repr__(self) -> str:
-        return f"VectorIndex(dimension={self.dimension}, model={self.model!r}, count={len(self)})"
+        return f"VectorIndex(dimension={self.dimension}, model={self.model!r}, kind={self.kind!r}, count={len(self)})"
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == EXACT
+
+    @property
+    def is_trained(self) -> bool:
+        """False for an IVF index before :meth:`train`; an exact index needs no training."""
+        return bool(self._index.index.is_trained)
+
+    def train(self, sample: Any) -> None:
+        """Learn the IVF lists (k-means) and the 8-bit ranges from a sample of the vectors to come."""
+        array = self._check_vectors(sample)
+        if not self.exact and array.shape[0] < self.lists:
+            raise ValueError(f"training needs at least {self.lists} vectors (one per list), got {array.shape[0]}")
+        self._index.train(array)
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -116,6 +187,8 @@ class VectorIndex:
         id_array = _as_ids(ids)
         if id_array.size == 0 and np.size(vectors) == 0:
             return
+        if not self.is_trained:
+            raise ValueError(f"a {self.kind} index must be trained before vectors are added (call train)")
         array = self._check_vectors(vectors)
         if array.shape[0] != id_array.shape[0]:
             raise ValueError(f"{array.shape[0]} vectors but {id_array.shape[0]} ids")
@@ -135,11 +208,13 @@ class VectorIndex:
             return 0
         return int(self._index.remove_ids(faiss.IDSelectorBatch(id_array)))
 
-    def search(self, queries: Any, k: int) -> list[list[tuple[int, float]]]:
+    def search(self, queries: Any, k: int, *, allowed: Iterable[int] | np.ndarray | None = None,
+               ) -> list[list[tuple[int, float]]]:
         """For each query, up to ``k`` ``(id, score)`` pairs, best first; score is cosine similarity.
 
-        FAISS pads with id -1 when fewer than ``k`` vectors exist; those are
-        dropped, so an empty index gives empty lists.
+        ``allowed`` (ids) restricts the search to those vectors; an IVF index then scans proportionally more
+        lists, so a narrow filter still finds its nearest members. FAISS pads with id -1 when fewer than
+        ``k`` vectors exist; those are dropped, so an empty index gives empty lists.
         """
         array = self._check_vectors(queries) if np.size(queries) else np.zeros((0, self.dimension), np.float32)
         if array.shape[0] == 0:
@@ -147,11 +222,52 @@ class VectorIndex:
         k = min(int(k), len(self))
         if k <= 0:
             return [[] for _ in range(array.shape[0])]
-        scores, found = self._index.search(array, k)
+        params, _keep = self._search_parameters(None if allowed is None else _as_ids(allowed))
+        with faiss_threads(1 if array.shape[0] == 1 else None):
+            scores, found = self._index.search(array, k, params=params)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores) if i != -1]
             for row_ids, row_scores in zip(found, scores)
         ]
+
+    def _search_parameters(self, allowed: np.ndarray | None) -> tuple[Any, Any]:
+        """FAISS search parameters (nprobe, id selector) and the buffer the selector points into."""
+        import faiss
+
+        selector, buffer = None, None
+        if allowed is not None:
+            if allowed.size and 0 <= allowed.min() and allowed.max() < 1 << 27:  # a bitmap of at most 16 MB
+                mask = np.zeros(int(allowed.max()) + 1, dtype=bool)
+                mask[allowed] = True
+                buffer = np.packbits(mask, bitorder="little")
+                selector = faiss.IDSelectorBitmap(buffer.size, faiss.swig_ptr(buffer))  # size in bytes
+            else:
+                buffer = allowed
+                selector = faiss.IDSelectorBatch(allowed.size, faiss.swig_ptr(allowed))
+        if self.exact:
+            return (faiss.SearchParameters(sel=selector) if selector is not None else None), buffer
+        share = 1.0 if allowed is None else max(allowed.size, 1) / max(len(self), 1)
+        nprobe = int(min(self.lists, np.ceil(self.nprobe / min(1.0, share))))
+        return faiss.SearchParametersIVF(sel=selector, nprobe=nprobe), buffer
+
+    def similarities(self, query: Any) -> tuple[np.ndarray, np.ndarray]:
+        """``(ids, cosine)`` of *every* stored vector to one query, in insertion order (exact index only).
+
+        One matrix-vector product over FAISS's own storage (no copy): what a ranking of the whole corpus needs.
+        """
+        import faiss
+
+        if not self.exact:
+            raise ValueError("similarities() needs an exact index; an IVF index answers search() only")
+        vector = self._check_vectors(query)
+        if vector.shape[0] != 1:
+            raise ValueError("similarities() takes one query vector")
+        n = len(self)
+        if n == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        flat = faiss.downcast_index(self._index.index)
+        stored = faiss.rev_swig_ptr(flat.get_xb(), n * self.dimension).reshape(n, self.dimension)
+        return self.ids, stored @ vector[0]
 
     # ---- persistence -------------------------------------------------------------------------
 
@@ -183,6 +299,9 @@ class VectorIndex:
             "dimension": self.dimension,
             "normalised": True,
             "metric": "inner_product",
+            "kind": self.kind,
+            "lists": self.lists,
+            "nprobe": self.nprobe,
             "count": len(self),
             "ids": self.ids.tolist(),
             "faiss_version": getattr(faiss, "__version__", "unknown"),
@@ -214,6 +333,9 @@ class VectorIndex:
             count, ids = int(meta["count"]), np.asarray(meta["ids"], dtype=np.int64)
             if meta.get("metric") != "inner_product" or meta.get("normalised") is not True:
                 raise ValueError(f"unsupported metric {meta.get('metric')!r}")
+            kind = str(meta.get("kind", EXACT))  # indexes saved before kinds existed are exact
+            if kind not in KINDS:
+                raise ValueError(f"index kind {kind!r} is not one this version reads ({', '.join(KINDS)})")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexCorruptError(f"Index description {meta_path} is unreadable: {exc}", fix=REBUILD_FIX) from exc
 
@@ -244,6 +366,11 @@ class VectorIndex:
                 "it was probably interrupted while saving.",
                 fix=REBUILD_FIX,
             )
+        if (kind == EXACT) != isinstance(faiss.downcast_index(index.index), faiss.IndexFlat):
+            raise IndexCorruptError(f"Vector index file {index_path} is not the {kind} index its description names.",
+                                    fix=REBUILD_FIX)
         obj = cls.__new__(cls)
-        obj.dimension, obj.model, obj._index = dimension, model, index
+        obj.dimension, obj.model, obj._index, obj.kind = dimension, model, index, kind
+        obj.lists = int(meta.get("lists", 0)) if kind != EXACT else 0
+        obj.nprobe = int(meta.get("nprobe", NPROBE)) if kind != EXACT else 0
         return obj

@@ -12,6 +12,12 @@ class AskQueries:
 
     db: sqlite3.Connection
 
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes when anything in the database changes, from this connection (``total_changes``) or another
+        (``PRAGMA data_version``); costs microseconds, so a cache can skip :meth:`corpus_fingerprint` (linear
+        in the segments) while nothing was written."""
+        return int(self.db.execute("PRAGMA data_version").fetchone()[0]), int(self.db.total_changes)
+
     def corpus_fingerprint(self) -> str:
         """What Ask's in-memory corpus depends on: the set of segment ids (and who speaks them), the documents'
         text hashes and attributes, the participants' attributes. Sums, so checking costs milliseconds at 10,000

@@ -20,6 +20,7 @@ the BM25 index lives in memory and is rebuilt in a second when a new process fir
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ RRF_K = 60
 CODE_BOOST = 1.0 / (RRF_K + 1)  # a segment coded with a related code gains as much as a first place in one list
 DUPLICATE_COSINE = 0.95  # above this two segments say the same thing: keep the better ranked one
 MIN_SIMILARITY = 0.15  # a segment this far from the topic, with no shared word and no related code, is not an answer
+CANDIDATES = 1000  # with an approximate index (a large project), each ranked list contributes its best 1,000 rows
+RERANK = 100  # ... and the best 100 of the dense list are re-scored exactly
 
 
 # -- the corpus: segments with their effective attributes ------------------------------------------
@@ -48,20 +51,24 @@ class Corpus:
     key: str
     segments: list[Segment]
     attributes: list[dict[str, str]]  # participant's, then document's, then segment's own attributes
-    hashes: list[str]  # sha256 of each segment's text (identical text is folded)
     row: dict[int, int]  # segment id -> row
     ids: np.ndarray  # segment id per row
     interviewer: np.ndarray  # bool per row
     vocabulary: Vocabulary
+    stamp: tuple = field(default=(), repr=False)  # (the store, its change stamp) when ``key`` was last checked
     _bm25: Any = field(default=None, repr=False)
-    _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _columns: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def column(self, key: str) -> np.ndarray:
-        """The value of attribute ``key`` for every segment ("" where it has none), for fast filtering."""
+    def column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """Attribute ``key`` as (its distinct values; each segment's index into them) — "" where a segment has
+        none. Integer codes make a filter one integer comparison per segment."""
         with self._lock:
             if key not in self._columns:
-                self._columns[key] = np.array([a.get(key, "") for a in self.attributes], dtype=object)
+                seen: dict[Any, int] = {}
+                codes = np.fromiter((seen.setdefault(a.get(key, ""), len(seen)) for a in self.attributes),
+                                    dtype=np.int64, count=len(self.attributes))
+                self._columns[key] = (list(seen), codes)
             return self._columns[key]
 
     def bm25(self) -> Any:
@@ -85,16 +92,24 @@ _CACHE_LOCK = threading.Lock()
 
 
 def corpus_for(project: Any) -> Corpus:
-    """The project's corpus, from this process's cache when segments and attributes are unchanged."""
-    key = f"{project.folder.resolve()}:{project.store.corpus_fingerprint()}"
+    """The project's corpus, from this process's cache when segments and attributes are unchanged (checked by a
+    fingerprint of the store, and that only after something was written: at a million segments it takes a second)."""
+    folder = str(project.folder.resolve())
+    stamp = project.store.change_stamp()
     with _CACHE_LOCK:
-        cached = _CORPORA.get(str(project.folder.resolve()))
-        if cached is not None and cached.key == key:
+        cached = _CORPORA.get(folder)
+        if cached is not None and cached.stamp[:1] and cached.stamp[0]() is project.store and cached.stamp[1] == stamp:
             return cached
+    key = f"{folder}:{project.store.corpus_fingerprint()}"
+    if cached is not None and cached.key == key:
+        cached.stamp = (weakref.ref(project.store), stamp)
+        return cached
     segments = project.store.segments()
     participants = project.store.participants()
     documents = {d["id"]: d["attributes"] for d in project.store.documents()}
-    attributes = [effective_attributes(s, participants, documents.get(s.document_id, {})) for s in segments]
+    pool: dict[tuple, dict[str, str]] = {}  # segments of one speaker share one dict: a million segments, few people
+    attributes = [_shared(effective_attributes(s, participants, documents.get(s.document_id, {})), pool)
+                  for s in segments]
     scopes: dict[str, str] = {}
     for values in participants.values():
         scopes.update(dict.fromkeys(values, "participant"))
@@ -104,13 +119,21 @@ def corpus_for(project: Any) -> Corpus:
     vocabulary = build_vocabulary((a for a, s in zip(attributes, segments) if not s.is_interviewer),
                                   scopes=scopes, participants=participants)
     corpus = Corpus(
-        key=key, segments=segments, attributes=attributes, hashes=[text_hash(s.text) for s in segments],
+        key=key, segments=segments, attributes=attributes,
         row={s.id: i for i, s in enumerate(segments)}, ids=np.array([s.id for s in segments], dtype=np.int64),
         interviewer=np.array([s.is_interviewer for s in segments], dtype=bool), vocabulary=vocabulary,
     )
+    corpus.stamp = (weakref.ref(project.store), stamp)
     with _CACHE_LOCK:
-        _CORPORA[str(project.folder.resolve())] = corpus
+        _CORPORA[folder] = corpus
     return corpus
+
+
+def _shared(attributes: dict[str, str], pool: dict[tuple, dict[str, str]]) -> dict[str, str]:
+    try:
+        return pool.setdefault(tuple(sorted(attributes.items())), attributes)
+    except TypeError:  # an unhashable value: keep this segment's own dict
+        return attributes
 
 
 # -- the parts of a search, each a function of arrays ----------------------------------------------
@@ -118,7 +141,8 @@ def filter_mask(corpus: Corpus, filters: Iterable[Filter]) -> np.ndarray:
     """True where a segment satisfies every filter (values of one filter are alternatives)."""
     mask = np.ones(len(corpus.segments), dtype=bool)
     for f in filters:
-        mask &= np.isin(corpus.column(f.key), np.array(sorted(f.values), dtype=object))
+        values, codes = corpus.column(f.key)
+        mask &= np.isin(codes, [i for i, v in enumerate(values) if v in f.values])
     return mask
 
 
@@ -148,41 +172,80 @@ def lexical_scores(corpus: Corpus, query_terms: Sequence[str]) -> tuple[np.ndarr
     return matched * (float(scores.max()) + 1.0) + scores, scores
 
 
-def _load_index(project: Any) -> VectorIndex:
+def _load_index(project: Any, corpus: Corpus) -> tuple[VectorIndex, np.ndarray]:
+    """The project's index (cached by its files' size and time) and, per stored vector, its corpus row (-1: a
+    segment no longer in the project). Refuses an index missing segments of the corpus."""
     meta = project.index_dir / "segments.meta.json"
     faiss_file = project.index_dir / "segments.faiss"
     if not meta.exists() or not faiss_file.exists():
-        return project.load_index()  # raises the error that says how to build one
-    stamp = tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in (meta, faiss_file))
+        project.load_index()  # raises the error that says how to build one
+    stamp = (tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in (meta, faiss_file)), corpus.key)
     folder = str(project.folder.resolve())
     with _CACHE_LOCK:
         cached = _INDEXES.get(folder)
         if cached is not None and cached[0] == stamp:
-            return cached[1]
+            return cached[1], cached[2]
     index = project.load_index()
+    ids = index.ids
+    order = np.argsort(corpus.ids)
+    where = np.minimum(np.searchsorted(corpus.ids, ids, sorter=order), max(len(order) - 1, 0))
+    rows = np.where(corpus.ids[order[where]] == ids, order[where], -1) if len(order) else np.full(len(ids), -1)
+    missing = len(corpus.ids) - int(np.unique(rows[rows >= 0]).size)
+    if missing:
+        raise ProjectError(f"the search index is out of date: {missing} of {len(corpus.ids)} segments are not in it",
+                           file=str(project.folder), fix=f"run `codeseed index {project.folder}`")
     with _CACHE_LOCK:
-        _INDEXES[folder] = (stamp, index, index.ids)
-    return index
+        _INDEXES[folder] = (stamp, index, rows)
+    return index, rows
 
 
-def dense_scores(project: Any, corpus: Corpus, query_vector: np.ndarray) -> np.ndarray:
-    """Cosine of every segment to the query, from the project's index; refuses an index missing segments."""
-    index = _load_index(project)
+def dense_scores(project: Any, corpus: Corpus, query_vector: np.ndarray,
+                 allowed: np.ndarray | None = None) -> np.ndarray:
+    """Cosine to the query per corpus row. An exact index scores every row; an approximate one (a large
+    project) scores the :data:`CANDIDATES` nearest rows among ``allowed`` (a boolean mask) and leaves NaN
+    elsewhere. Refuses an index missing segments."""
+    index, rows = _load_index(project, corpus)
     scores = np.full(len(corpus.segments), np.nan, dtype=np.float32)
-    found = index.search(query_vector, len(index))[0] if len(index) else []
+    if not len(index):
+        return scores
+    if index.exact:
+        _, values = index.similarities(query_vector)
+        known = rows >= 0
+        scores[rows[known]] = values[known]
+        return scores
+    ids = None if allowed is None or allowed.all() else corpus.ids[allowed]
+    found = index.search(query_vector, CANDIDATES, allowed=ids)[0]
     if found:
         pairs = np.array(found, dtype=np.float64)
-        ids, values = pairs[:, 0].astype(np.int64), pairs[:, 1].astype(np.float32)
-        order = np.argsort(corpus.ids)
-        where = np.searchsorted(corpus.ids, ids, sorter=order)
-        where = np.minimum(where, len(order) - 1)
-        known = corpus.ids[order[where]] == ids
-        scores[order[where[known]]] = values[known]
-    missing = int(np.isnan(scores).sum())
-    if missing:
-        raise ProjectError(f"the search index is out of date: {missing} of {len(scores)} segments are not in it",
-                           file=str(project.folder), fix=f"run `codeseed index {project.folder}`")
+        positions = np.searchsorted(corpus.ids, pairs[:, 0].astype(np.int64), sorter=_id_order(corpus))
+        rows = _id_order(corpus)[positions]
+        scores[rows] = pairs[:, 1]
+        best = rows[:RERANK]  # 8-bit codes blur near-ties: the best few get their exact cosine from the vector cache
+        vectors, _ = project.embed([corpus.segments[r].text for r in best])
+        scores[best] = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
     return scores
+
+
+def _id_order(corpus: Corpus) -> np.ndarray:
+    with corpus._lock:
+        if "__id_order__" not in corpus._columns:
+            corpus._columns["__id_order__"] = np.argsort(corpus.ids)
+        return corpus._columns["__id_order__"]
+
+
+def top_rows(scores: np.ndarray, rows: np.ndarray, limit: int | None) -> np.ndarray:
+    """``rows`` with a score, best first (ties keep the order of ``rows``); only the best ``limit`` if given."""
+    rows = rows[~np.isnan(scores[rows])]
+    if limit is not None and rows.size > limit:
+        rows = np.sort(rows[np.argpartition(-scores[rows], limit - 1)[:limit]])
+    return ranked(scores, rows)
+
+
+def rank_of(order: np.ndarray, size: int) -> np.ndarray:
+    """Per row, its 1-based place in ``order`` (0 where absent)."""
+    ranks = np.zeros(size, dtype=np.int64)
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
 
 
 def reciprocal_rank_fusion(rankings: Iterable[np.ndarray], size: int, k: int = RRF_K) -> np.ndarray:
@@ -299,19 +362,21 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
     codes = list(codes if codes is not None else project.codes())
     boost, boosted_by = code_boost(project, corpus, understanding, codes)
     dense = bm25 = None
-    dense_rank: dict[int, int] = {}
-    bm25_rank: dict[int, int] = {}
+    dense_rank = bm25_rank = np.zeros(len(corpus.segments), dtype=np.int64)
     if understanding.topic_terms and query_vector is not None:
-        dense = dense_scores(project, corpus, query_vector)
+        dense = dense_scores(project, corpus, query_vector, allowed)
         lexical, bm25 = lexical_scores(corpus, understanding.topic_terms)
-        dense_order = ranked(dense, rows)
-        bm25_order = ranked(lexical, rows[bm25[rows] > 0])
-        dense_rank = {int(r): i + 1 for i, r in enumerate(dense_order)}
-        bm25_rank = {int(r): i + 1 for i, r in enumerate(bm25_order)}
+        limit = None if np.isfinite(dense[rows]).all() else CANDIDATES  # approximate index: top lists only
+        dense_order = top_rows(dense, rows, limit)
+        bm25_order = top_rows(lexical, rows[bm25[rows] > 0], limit)
+        dense_rank, bm25_rank = rank_of(dense_order, len(dense)), rank_of(bm25_order, len(dense))
         fused = reciprocal_rank_fusion([dense_order, bm25_order], len(corpus.segments)) + boost
-        relevant = rows[(dense[rows] >= MIN_SIMILARITY) | (bm25[rows] > 0) | (boost[rows] > 0)]
+        candidates = rows if limit is None else np.union1d(np.union1d(dense_order, bm25_order),
+                                                           rows[boost[rows] > 0])
+        relevant = candidates[(dense[candidates] >= MIN_SIMILARITY) | (bm25[candidates] > 0)
+                              | (boost[candidates] > 0)]
         if relevant.size == 0:
-            best = float(np.max(dense[rows]))
+            best = float(np.nanmax(dense[rows])) if np.isfinite(dense[rows]).any() else 0.0
             return SearchOutcome([], int(rows.size),
                                  f"{rows.size} segments match the filters, but none shares a word with "
                                  f"'{understanding.topic}' or comes close in meaning (best similarity {best:.2f})")
@@ -322,15 +387,16 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
 
     window = order[: max(4 * k, 40)]
     vectors, _ = project.embed([corpus.segments[r].text for r in window])
-    kept = fold_near_duplicates(range(len(window)), np.asarray(vectors), [corpus.hashes[r] for r in window],
+    kept = fold_near_duplicates(range(len(window)), np.asarray(vectors), [text_hash(corpus.segments[r].text) for r in window],
                                 limit=k)
     hits = []
     for position, folded in kept[:k]:
         r = int(window[position])
         hits.append(Hit(
             segment=corpus.segments[r], attributes=corpus.attributes[r], score=float(fused[r]),
-            dense=None if dense is None else float(dense[r]), dense_rank=dense_rank.get(r),
-            bm25=None if bm25 is None else float(bm25[r]), bm25_rank=bm25_rank.get(r),
+            dense=None if dense is None or np.isnan(dense[r]) else float(dense[r]),
+            dense_rank=int(dense_rank[r]) or None,
+            bm25=None if bm25 is None else float(bm25[r]), bm25_rank=int(bm25_rank[r]) or None,
             boost=float(boost[r]), boosted_by=boosted_by.get(r, ()),
             folded=tuple(corpus.segments[int(window[p])].id for p in folded),
         ))
