@@ -2,6 +2,11 @@
 
     python benchmarks/suggest_latency.py                      # synthetic texts and vectors
     python benchmarks/suggest_latency.py --data DATA_DIR      # NHS comments, embedded with MiniLM (cached)
+    python benchmarks/suggest_latency.py --data DATA_DIR --examples 100000 --neighbours-only
+
+The neighbour search (``suggest/neighbours.py``) is measured on its own against the exact search in the same
+run: one segment p50/p95, a batch of segments per second, recall@k of the FAISS path against the exact one,
+and the peak memory of a batch. ``--neighbours-only`` skips the estimator's fit (minutes at 100,000).
 
 Measures the estimator itself (neighbour votes, linear channel, prototypes, calibration map, evidence),
 which is what the app calls after every decision; embedding the segment is cached at index time.
@@ -50,13 +55,59 @@ def nhs(data: Path, n: int):
     return big[:n].astype(np.float32), (texts * reps)[:n], (labels * reps)[:n], codes
 
 
+def timed_neighbours(index, vectors: np.ndarray, picks: np.ndarray, k: int, batch: int) -> dict:
+    """p50/p95 of one query, and segments per second for ``batch`` queries at once (each query skips itself)."""
+    import tracemalloc
+
+    for i in picks[:10]:
+        index.search(vectors[i], k, skip=[int(i)])
+    single = []
+    for i in picks:
+        start = time.perf_counter()
+        index.search(vectors[i], k, skip=[int(i)])
+        single.append((time.perf_counter() - start) * 1000)
+    rows = np.arange(batch) % len(vectors)
+    tracemalloc.start()
+    start = time.perf_counter()
+    found, _ = index.search(vectors[rows], k, skip=rows.tolist())
+    seconds = time.perf_counter() - start
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return {"p50": float(np.percentile(single, 50)), "p95": float(np.percentile(single, 95)),
+            "rate": batch / seconds, "peak_mb": peak, "found": found}
+
+
+def compare_neighbours(vectors: np.ndarray, k: int, queries: int, batch: int) -> None:
+    """The neighbour search as the suggester will use it: exact (baseline) and automatic, same run."""
+    from suggest.neighbours import EXACT_BELOW, Neighbours
+
+    picks = np.random.default_rng(2).integers(0, len(vectors), size=queries)
+    began = time.perf_counter()
+    auto = Neighbours(vectors)
+    built = time.perf_counter() - began
+    exact = timed_neighbours(Neighbours(vectors, exact_below=len(vectors) + 1), vectors, picks, k, batch)
+    fast = timed_neighbours(auto, vectors, picks, k, batch)
+    recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(exact["found"].tolist(), fast["found"].tolist())])
+    way = "exact" if auto.exact else f"FAISS IVF (built in {built:.1f} s)"
+    print(f"neighbours (k={k}) among {len(vectors)} examples; automatic choice: {way} (exact below {EXACT_BELOW})")
+    for name, run in (("exact", exact), ("automatic", fast)):
+        print(f"  {name:9}  one segment p50 {run['p50']:.2f} ms, p95 {run['p95']:.2f} ms;  batch of {batch}: "
+              f"{run['rate']:.0f} segments/s, peak {run['peak_mb']:.0f} MB")
+    print(f"  recall@{k} of the automatic search against the exact one: {recall:.4f} over {batch} segments")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="data folder holding nhs-pxtextmining/ (else synthetic data)")
     parser.add_argument("--examples", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--batch", type=int, default=5000, help="segments in the batch measurement")
+    parser.add_argument("--neighbours-only", action="store_true", help="measure the neighbour search only")
     args = parser.parse_args()
     vectors, texts, labels, codes = nhs(args.data, args.examples) if args.data else synthetic(args.examples, 40)
+    compare_neighbours(vectors, CodeSuggester().k, args.queries, args.batch)
+    if args.neighbours_only:
+        return
     examples = [Example(i, {c: "bench" for c in labs}, group=i // 3) for i, labs in enumerate(labels)]
     began = time.perf_counter()
     model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts)

@@ -3,6 +3,7 @@ question.
 
 ``estimator.py``          :class:`CodeSuggester`, the estimator on arrays: neighbour votes, linear channel, codebook
                           prototypes, calibration → **where a suggestion's code and score are chosen**
+``neighbours.py``         the k most similar examples: exact blocked matrix product, FAISS past 20,000 examples
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
 ``prototypes.py``         the prototype channel's similarity: codebook text, and the code's examples beside it
 ``calibration.py``        Platt scaling and per-code thresholds

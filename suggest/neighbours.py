@@ -3,9 +3,10 @@ a FAISS inverted-file index past :data:`EXACT_BELOW`.
 
 Why two ways: below some tens of thousands of examples, one matrix product is a few milliseconds and never
 misses a neighbour. Past that it is linear in the examples and memory-bound (100,000 examples are 150 MB of
-vectors read for every query), while an inverted file (``IndexIVFFlat``: k-means lists, exact float32
-distances inside the lists it scans) reads only the ``nprobe`` lists nearest to the query. Its recall@k
-against the exact search is measured by ``benchmarks/suggest_latency.py``.
+vectors read for every query), while an inverted file (k-means lists holding 8-bit codes, a quarter of the
+bytes) reads only the ``nprobe`` lists nearest to the query. Its best ``2k`` candidates are then re-scored
+exactly from the float32 vectors, so the similarities returned (the neighbours' vote weights) are exact. Its
+recall@k against the exact search is measured by ``benchmarks/suggest_latency.py``.
 
 Why blocked: a batch of queries against every example makes a (queries × examples) matrix; blocks of
 queries keep it under :data:`BLOCK_CELLS` floats (32 MB), so memory stays bounded whatever the batch.
@@ -25,7 +26,7 @@ from index.vectors import faiss_threads
 
 EXACT_BELOW = 20_000  # examples; from here on the FAISS index answers (benchmarks/suggest_latency.py)
 BLOCK_CELLS = 8_000_000  # floats in one block of query-by-example similarities (32 MB)
-NPROBE_SHARE = 0.08  # share of the lists an IVF search scans: recall@15 >= 0.99 on the benchmarks
+NPROBE_SHARE = 0.05  # share of the lists an IVF search scans: recall@15 >= 0.99 on the benchmarks
 
 
 class Neighbours:
@@ -89,10 +90,11 @@ class Neighbours:
 
     def _ivf_block(self, queries, k, skip, active):
         inactive = 0 if active is None else int(len(active) - np.count_nonzero(active))
-        wanted = min(len(self._vectors), k + 1 + inactive)  # room for what is filtered out below
+        wanted = min(len(self._vectors), 2 * k + 1 + inactive)  # room for re-scoring and what is filtered out
         with faiss_threads(1 if len(queries) == 1 else None):
-            found_sims, found = self._ivf.search(queries, wanted)
+            _, found = self._ivf.search(queries, wanted)
         bad = found < 0
+        found_sims = np.einsum("qd,qkd->qk", queries, self._vectors[np.where(bad, 0, found)])  # exact cosines
         if active is not None:
             bad |= ~np.asarray(active, dtype=bool)[np.where(found < 0, 0, found)]
         for q, row in enumerate(skip):
@@ -129,12 +131,13 @@ def top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _ivf_index(vectors: np.ndarray):
-    """An inner-product IVF index with float32 vectors, about sqrt(n) lists, trained on a sample of them."""
+    """An inner-product IVF index with 8-bit codes, about sqrt(n) lists, trained on a sample of the vectors."""
     import faiss
 
     n, d = vectors.shape
     lists = int(max(1, min(round(np.sqrt(n)), n // 40)))
-    index = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, lists, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(d), d, lists, faiss.ScalarQuantizer.QT_8bit,
+                                          faiss.METRIC_INNER_PRODUCT)
     sample = vectors[np.random.default_rng(0).permutation(n)[: 40 * lists]]
     index.train(sample)
     index.add(vectors)

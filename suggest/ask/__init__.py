@@ -8,6 +8,8 @@
 ``related_codes.py``   codes the question names or describes (by id, words, or meaning): they lift, never filter
 ``words.py``           stopwords, cue words, synonyms and the light stemmer shared by the parser and BM25
 ``retrieval.py``       the corpus, BM25 + dense search fused by rank, the code boost, near-duplicate folding
+``dense.py``           the dense half: the vector index against the question (all segments, or a large project's
+                       nearest 1,000), and the ranked lists cut to size
 ``answer.py``          :func:`ask` → quote cards (:func:`answer_understood` for a question already understood),
                        :func:`check_citations`, the CLI's text
 ``conversation.py``    **where a follow-up is merged with what was understood before**: the rules of a conversation

@@ -13,7 +13,7 @@ so coded segments rise by as much as a first place in one list, and uncoded ones
 
 Per-process caches, keyed so they cannot go stale: the segments with their effective attributes and the
 BM25 index (keyed by the project's segment ids, document and participant attributes), the FAISS index
-(keyed by its files' size and time), code vectors (by model and code text). Nothing is written to disk:
+(keyed by its files' size and time; see ``dense.py``), code vectors (by model and code text). Nothing is written to disk:
 the BM25 index lives in memory and is rebuilt in a second when a new process first asks.
 """
 
@@ -27,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from index import VectorIndex, text_hash
+from index import text_hash
 
+from suggest.ask.dense import CANDIDATES, dense_scores, rank_of, top_rows
 from suggest.ask.understanding import Filter, Understanding, Vocabulary, build_vocabulary
 from suggest.ask.words import terms
-from index.errors import ProjectError
 from index.ingest.attributes import effective_attributes
 from index.types import Code, Segment
 
@@ -39,8 +39,6 @@ RRF_K = 60
 CODE_BOOST = 1.0 / (RRF_K + 1)  # a segment coded with a related code gains as much as a first place in one list
 DUPLICATE_COSINE = 0.95  # above this two segments say the same thing: keep the better ranked one
 MIN_SIMILARITY = 0.15  # a segment this far from the topic, with no shared word and no related code, is not an answer
-CANDIDATES = 1000  # with an approximate index (a large project), each ranked list contributes its best 1,000 rows
-RERANK = 100  # ... and the best 100 of the dense list are re-scored exactly
 
 
 # -- the corpus: segments with their effective attributes ------------------------------------------
@@ -86,7 +84,6 @@ class Corpus:
 
 
 _CORPORA: dict[str, Corpus] = {}
-_INDEXES: dict[str, tuple[tuple, VectorIndex, np.ndarray]] = {}
 _CODE_VECTORS: dict[tuple[str, str], np.ndarray] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -170,82 +167,6 @@ def lexical_scores(corpus: Corpus, query_terms: Sequence[str]) -> tuple[np.ndarr
     for term in {t for t in query_terms if t in model.vocab_dict}:
         matched += np.asarray(model.get_scores([term])) > 0
     return matched * (float(scores.max()) + 1.0) + scores, scores
-
-
-def _load_index(project: Any, corpus: Corpus) -> tuple[VectorIndex, np.ndarray]:
-    """The project's index (cached by its files' size and time) and, per stored vector, its corpus row (-1: a
-    segment no longer in the project). Refuses an index missing segments of the corpus."""
-    meta = project.index_dir / "segments.meta.json"
-    faiss_file = project.index_dir / "segments.faiss"
-    if not meta.exists() or not faiss_file.exists():
-        project.load_index()  # raises the error that says how to build one
-    stamp = (tuple((p.stat().st_size, p.stat().st_mtime_ns) for p in (meta, faiss_file)), corpus.key)
-    folder = str(project.folder.resolve())
-    with _CACHE_LOCK:
-        cached = _INDEXES.get(folder)
-        if cached is not None and cached[0] == stamp:
-            return cached[1], cached[2]
-    index = project.load_index()
-    ids = index.ids
-    order = np.argsort(corpus.ids)
-    where = np.minimum(np.searchsorted(corpus.ids, ids, sorter=order), max(len(order) - 1, 0))
-    rows = np.where(corpus.ids[order[where]] == ids, order[where], -1) if len(order) else np.full(len(ids), -1)
-    missing = len(corpus.ids) - int(np.unique(rows[rows >= 0]).size)
-    if missing:
-        raise ProjectError(f"the search index is out of date: {missing} of {len(corpus.ids)} segments are not in it",
-                           file=str(project.folder), fix=f"run `codeseed index {project.folder}`")
-    with _CACHE_LOCK:
-        _INDEXES[folder] = (stamp, index, rows)
-    return index, rows
-
-
-def dense_scores(project: Any, corpus: Corpus, query_vector: np.ndarray,
-                 allowed: np.ndarray | None = None) -> np.ndarray:
-    """Cosine to the query per corpus row. An exact index scores every row; an approximate one (a large
-    project) scores the :data:`CANDIDATES` nearest rows among ``allowed`` (a boolean mask) and leaves NaN
-    elsewhere. Refuses an index missing segments."""
-    index, rows = _load_index(project, corpus)
-    scores = np.full(len(corpus.segments), np.nan, dtype=np.float32)
-    if not len(index):
-        return scores
-    if index.exact:
-        _, values = index.similarities(query_vector)
-        known = rows >= 0
-        scores[rows[known]] = values[known]
-        return scores
-    ids = None if allowed is None or allowed.all() else corpus.ids[allowed]
-    found = index.search(query_vector, CANDIDATES, allowed=ids)[0]
-    if found:
-        pairs = np.array(found, dtype=np.float64)
-        positions = np.searchsorted(corpus.ids, pairs[:, 0].astype(np.int64), sorter=_id_order(corpus))
-        rows = _id_order(corpus)[positions]
-        scores[rows] = pairs[:, 1]
-        best = rows[:RERANK]  # 8-bit codes blur near-ties: the best few get their exact cosine from the vector cache
-        vectors, _ = project.embed([corpus.segments[r].text for r in best])
-        scores[best] = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
-    return scores
-
-
-def _id_order(corpus: Corpus) -> np.ndarray:
-    with corpus._lock:
-        if "__id_order__" not in corpus._columns:
-            corpus._columns["__id_order__"] = np.argsort(corpus.ids)
-        return corpus._columns["__id_order__"]
-
-
-def top_rows(scores: np.ndarray, rows: np.ndarray, limit: int | None) -> np.ndarray:
-    """``rows`` with a score, best first (ties keep the order of ``rows``); only the best ``limit`` if given."""
-    rows = rows[~np.isnan(scores[rows])]
-    if limit is not None and rows.size > limit:
-        rows = np.sort(rows[np.argpartition(-scores[rows], limit - 1)[:limit]])
-    return ranked(scores, rows)
-
-
-def rank_of(order: np.ndarray, size: int) -> np.ndarray:
-    """Per row, its 1-based place in ``order`` (0 where absent)."""
-    ranks = np.zeros(size, dtype=np.int64)
-    ranks[order] = np.arange(1, len(order) + 1)
-    return ranks
 
 
 def reciprocal_rank_fusion(rankings: Iterable[np.ndarray], size: int, k: int = RRF_K) -> np.ndarray:
