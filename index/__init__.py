@@ -20,7 +20,7 @@ Rooms import one way: ``importing`` → ``exchange`` → ``project`` → ``inges
 ``backends.py``    the backends themselves; ``onnx_export.py`` the one-time, hash-checked ONNX export
 ``calibration.py`` the short timing that picks the backend per machine, remembered in the user cache
 ``cache.py``       the vector cache (``vectors.db``), keyed by model and text hash
-``vectors.py``     the FAISS index (exact, or IVF with 8-bit codes past 200,000 segments) and its JSON description (no pickle)
+``vectors.py``     the FAISS index (exact, or IVF with 8-bit codes from 100,000 segments) and its JSON description (no pickle)
 ``demo.py``, ``sample/``  the bundled Foye et al. (2022) sample project
 
 Light to import: torch, onnxruntime, sentence-transformers and FAISS are loaded only when a model is first used or an

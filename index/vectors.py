@@ -43,7 +43,7 @@ META_FORMAT = 1
 REBUILD_FIX = "run `codeseed index PROJECT --rebuild`"
 EXACT, IVF_SQ8 = "exact", "ivf-sq8"
 KINDS = (EXACT, IVF_SQ8)
-APPROXIMATE_FROM = 200_000  # vectors; below this the exact index is fast enough (benchmarks/ask_scale.py)
+APPROXIMATE_FROM = 100_000  # vectors; below this the exact index is fast enough (benchmarks/ask_scale.py)
 TRAIN_PER_LIST = 40  # k-means sample per inverted list (FAISS warns below 39)
 NPROBE = 48  # lists scanned per query: recall@10 ~0.98 on clustered vectors at 100k-1M (benchmarks/ask_scale.py)
 
