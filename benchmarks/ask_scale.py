@@ -188,8 +188,8 @@ def overlap(a: dict[str, list[int]], b: dict[str, list[int]]) -> float:
 
 def report(n: int, source: str, seconds: dict[str, float], runs: dict[str, dict]) -> None:
     exact = runs[EXACT]
-    print(f"ask at scale: {exact['segments']} synthetic segments ({source}); {os.cpu_count()} CPUs; "
-          f"automatic choice at this size: {choose_kind(exact['segments'])}")
+    print(f"ask at scale: {exact['segments']} synthetic segments ({source}); {os.cpu_count()} CPUs, load average "
+          f"{os.getloadavg()[0]:.1f}; automatic choice at this size: {choose_kind(exact['segments'])}")
     print(f"{'index':8} {'build s':>8} {'first ask s':>11} {'p50 ms':>7} {'p95 ms':>7} {'RSS MB':>7} {'peak MB':>8} "
           f"{'dense@10':>8} {'search@10':>9} {'quotes@10':>9}")
     for kind, run in runs.items():

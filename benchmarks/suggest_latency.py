@@ -15,6 +15,7 @@ which is what the app calls after every decision; embedding the segment is cache
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -68,13 +69,13 @@ def timed_neighbours(index, vectors: np.ndarray, picks: np.ndarray, k: int, batc
         single.append((time.perf_counter() - start) * 1000)
     rows = np.arange(batch) % len(vectors)
     tracemalloc.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     found, _ = index.search(vectors[rows], k, skip=rows.tolist())
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     return {"p50": float(np.percentile(single, 50)), "p95": float(np.percentile(single, 95)),
-            "rate": batch / seconds, "peak_mb": peak, "found": found}
+            "rate": batch / seconds, "cpu_rate": batch / cpu, "peak_mb": peak, "found": found}
 
 
 def compare_neighbours(vectors: np.ndarray, k: int, queries: int, batch: int) -> None:
@@ -89,10 +90,12 @@ def compare_neighbours(vectors: np.ndarray, k: int, queries: int, batch: int) ->
     fast = timed_neighbours(auto, vectors, picks, k, batch)
     recall = np.mean([len(set(a) & set(b)) / k for a, b in zip(exact["found"].tolist(), fast["found"].tolist())])
     way = "exact" if auto.exact else f"FAISS IVF (built in {built:.1f} s)"
-    print(f"neighbours (k={k}) among {len(vectors)} examples; automatic choice: {way} (exact below {EXACT_BELOW})")
+    print(f"neighbours (k={k}) among {len(vectors)} examples; automatic choice: {way} (exact below {EXACT_BELOW}); "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
     for name, run in (("exact", exact), ("automatic", fast)):
         print(f"  {name:9}  one segment p50 {run['p50']:.2f} ms, p95 {run['p95']:.2f} ms;  batch of {batch}: "
-              f"{run['rate']:.0f} segments/s, peak {run['peak_mb']:.0f} MB")
+              f"{run['rate']:.0f} segments/s ({run['cpu_rate']:.0f} per CPU-second), "
+              f"peak {run['peak_mb']:.0f} MB")
     print(f"  recall@{k} of the automatic search against the exact one: {recall:.4f} over {batch} segments")
 
 

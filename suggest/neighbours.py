@@ -26,6 +26,7 @@ from index.vectors import faiss_threads
 
 EXACT_BELOW = 20_000  # examples; from here on the FAISS index answers (benchmarks/suggest_latency.py)
 BLOCK_CELLS = 8_000_000  # floats in one block of query-by-example similarities (32 MB)
+FEW_QUERIES = 20  # below this many queries at once, the exact search scans with FAISS on one thread
 NPROBE_SHARE = 0.05  # share of the lists an IVF search scans: recall@15 >= 0.99 on the benchmarks
 
 
@@ -80,6 +81,13 @@ class Neighbours:
         return rows, sims
 
     def _exact_block(self, queries, k, skip, active):
+        if len(queries) < FEW_QUERIES:  # FAISS's one-thread scan: a threaded BLAS call waits for a busy core
+            import faiss
+
+            wanted = min(len(self._vectors), k + 1 + _inactive(active))
+            with faiss_threads(1):
+                found_sims, found = faiss.knn(queries, self._vectors, wanted, metric=faiss.METRIC_INNER_PRODUCT)
+            return _best_allowed(found, found_sims, k, skip, active)
         sims = queries @ self._vectors.T
         if active is not None:
             sims[:, ~np.asarray(active, dtype=bool)] = -np.inf
@@ -89,27 +97,29 @@ class Neighbours:
         return top_k(sims, k)
 
     def _ivf_block(self, queries, k, skip, active):
-        inactive = 0 if active is None else int(len(active) - np.count_nonzero(active))
-        wanted = min(len(self._vectors), 2 * k + 1 + inactive)  # room for re-scoring and what is filtered out
+        wanted = min(len(self._vectors), 2 * k + 1 + _inactive(active))  # room to re-score and to filter out
         with faiss_threads(1 if len(queries) == 1 else None):
             _, found = self._ivf.search(queries, wanted)
-        bad = found < 0
-        found_sims = np.einsum("qd,qkd->qk", queries, self._vectors[np.where(bad, 0, found)])  # exact cosines
-        if active is not None:
-            bad |= ~np.asarray(active, dtype=bool)[np.where(found < 0, 0, found)]
-        for q, row in enumerate(skip):
-            if row is not None:
-                bad[q] |= found[q] == row
-        found_sims = np.where(bad, -np.inf, found_sims).astype(np.float32)
-        found = np.where(bad, -1, found)
-        order = np.argsort(-found_sims, axis=1, kind="stable")[:, :k]
-        rows = np.full((len(queries), k), -1, dtype=np.int64)
-        sims = np.full((len(queries), k), -np.inf, dtype=np.float32)
-        width = order.shape[1]
-        rows[:, :width] = np.take_along_axis(found, order, axis=1)
-        sims[:, :width] = np.take_along_axis(found_sims, order, axis=1)
-        rows[~np.isfinite(sims)] = -1
-        return rows, sims
+        found_sims = np.einsum("qd,qkd->qk", queries, self._vectors[np.where(found < 0, 0, found)])  # exact cosines
+        return _best_allowed(found, found_sims, k, skip, active)
+
+
+def _inactive(active: np.ndarray | None) -> int:
+    return 0 if active is None else int(len(active) - np.count_nonzero(active))
+
+
+def _best_allowed(found: np.ndarray, found_sims: np.ndarray, k: int, skip, active) -> tuple[np.ndarray, np.ndarray]:
+    """The best k of FAISS's candidates once padding, skipped and inactive rows are taken out."""
+    bad = found < 0
+    if active is not None:
+        bad |= ~np.asarray(active, dtype=bool)[np.where(found < 0, 0, found)]
+    for q, row in enumerate(skip):
+        if row is not None:
+            bad[q] |= found[q] == row
+    rows, sims = top_k(np.where(bad, -np.inf, found_sims).astype(np.float32), k)
+    picked = rows >= 0
+    rows[picked] = np.take_along_axis(found, np.where(picked, rows, 0), axis=1)[picked]
+    return rows, sims
 
 
 def top_k(sims: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

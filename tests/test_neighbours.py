@@ -100,3 +100,14 @@ def test_top_k_orders_ties_by_row():
     rows, values = top_k(sims, 6)
     assert rows.tolist() == [[1, 4, 0, 2, -1, -1]]
     assert values[0, :4].tolist() == pytest.approx([0.9, 0.9, 0.5, 0.5])
+
+
+@pytest.mark.parametrize("batch", [1, 3, 40])  # FAISS's scan for a few queries, a matrix product for many
+def test_every_batch_size_matches_brute_force(batch):
+    rng = np.random.default_rng(8)
+    vectors, queries = unit(rng, 500), unit(rng, batch)
+    active = rng.random(500) > 0.1
+    skip = [int(r) for r in rng.integers(0, 500, size=batch)]
+    rows, sims = Neighbours(vectors).search(queries, 9, skip=skip, active=active)
+    assert rows.tolist() == brute(vectors, queries, 9, skip, active)
+    np.testing.assert_allclose(sims, np.take_along_axis(queries @ vectors.T, rows, axis=1), rtol=1e-5)
