@@ -144,7 +144,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         coders = status["codings_by_coder"]
         print("  codings       " + (", ".join(f"{c}: {n}" for c, n in coders.items()) or "none"))
         print(f"  decisions     {status['decisions']}")
-        print(f"  index         {status['index']['state']} ({status['index']['model']})")
+        kind = f", {status['index']['kind']} search" if "kind" in status["index"] else ""
+        print(f"  index         {status['index']['state']} ({status['index']['model']}{kind})")
         from .team import round_lines
 
         for line in round_lines(project.store):
