@@ -99,6 +99,32 @@ def compare_neighbours(vectors: np.ndarray, k: int, queries: int, batch: int) ->
     print(f"  recall@{k} of the automatic search against the exact one: {recall:.4f} over {batch} segments")
 
 
+def compare_suggest(model: CodeSuggester, vectors: np.ndarray, texts: list[str], queries: int, batch: int) -> None:
+    """The fitted suggester's suggest() with the exact neighbour search (baseline) and the automatic one."""
+    import suggest.neighbours as neighbours
+
+    picks = np.random.default_rng(1).integers(0, len(texts), size=queries)
+    rows = np.arange(batch) % len(texts)
+    automatic, answers = neighbours.EXACT_BELOW, {}
+    for name, threshold in (("exact", len(texts) + 1), ("automatic", automatic)):
+        neighbours.EXACT_BELOW = threshold
+        model._search = None  # rebuilt on first use with this threshold
+        model.suggest(vectors[picks[:10]], [texts[i] for i in picks[:10]])  # warm-up (and the index build)
+        timings = []
+        for i in picks:
+            start = time.perf_counter()
+            model.suggest(vectors[i], [texts[i]], segment_ids=[int(i)])
+            timings.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        answers[name] = model.suggest(vectors[rows], [texts[i] for i in rows], segment_ids=rows.tolist())
+        rate = batch / (time.perf_counter() - start)
+        print(f"  suggest() {name:9}  one segment p50 {np.percentile(timings, 50):.1f} ms, "
+              f"p95 {np.percentile(timings, 95):.1f} ms;  batch of {batch}: {rate:.0f} segments/s")
+    neighbours.EXACT_BELOW = automatic
+    same = np.mean([[s.code for s in a] == [s.code for s in b] for a, b in zip(answers["exact"], answers["automatic"])])
+    print(f"  same ranked codes as with the exact search: {same:.4f} of {batch} segments")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, help="data folder holding nhs-pxtextmining/ (else synthetic data)")
@@ -106,12 +132,20 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--batch", type=int, default=5000, help="segments in the batch measurement")
     parser.add_argument("--neighbours-only", action="store_true", help="measure the neighbour search only")
+    parser.add_argument("--suggest-only", action="store_true",
+                        help="fit without calibration, then time suggest() with the exact and the automatic search")
     args = parser.parse_args()
     vectors, texts, labels, codes = nhs(args.data, args.examples) if args.data else synthetic(args.examples, 40)
     compare_neighbours(vectors, CodeSuggester().k, args.queries, args.batch)
     if args.neighbours_only:
         return
     examples = [Example(i, {c: "bench" for c in labs}, group=i // 3) for i, labs in enumerate(labels)]
+    if args.suggest_only:
+        began = time.perf_counter()
+        model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, calibrate=False)
+        print(f"examples: {len(examples)}, codes: {len(codes)}; fit without calibration {time.perf_counter() - began:.0f} s")
+        compare_suggest(model, vectors, list(texts), args.queries, args.batch)
+        return
     began = time.perf_counter()
     model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts)
     fit_seconds = time.perf_counter() - began

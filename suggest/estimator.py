@@ -42,6 +42,7 @@ import numpy as np
 
 from suggest.calibration import apply_platt, choose_thresholds, fit_platt
 from suggest.linear import LinearChannel
+from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
 
 VERSION = "codeseed-suggester/2"
@@ -167,6 +168,7 @@ class CodeSuggester:
     def _set_examples(self, vectors: np.ndarray, examples: Sequence[Example], texts: list[str] | None) -> None:
         self.examples_ = [Example(e.segment_id, dict(e.codes), e.group) for e in examples]
         self.vectors_ = vectors
+        self._search = None  # the neighbour search over vectors_, built on first use
         self.texts_ = texts
         self.Y_ = np.zeros((len(examples), len(self.codes_)), dtype=np.int8)
         for row, example in enumerate(examples):
@@ -256,21 +258,20 @@ class CodeSuggester:
 
     # -- scoring -----------------------------------------------------------------------------------
     def _neighbours(self, vectors: np.ndarray, exclude_ids: Sequence[int | None]) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k example rows and their similarities per query, leaving out each query's own segment."""
+        """Top-k example rows and their similarities per query, leaving out each query's own segment
+        (:mod:`suggest.neighbours`: exact below a size, FAISS above; padding is row 0 with similarity -inf)."""
         n = len(self.examples_)
         if n == 0:
             return np.zeros((len(vectors), 0), dtype=int), np.zeros((len(vectors), 0))
-        sims = vectors @ self.vectors_.T
-        sims[:, self.Y_.sum(axis=1) == 0] = -np.inf  # a segment whose codings were all undone no longer votes
-        for q, own in enumerate(exclude_ids):
-            row = self._row_of.get(own) if own is not None else None
-            if row is not None:
-                sims[q, row] = -np.inf
-        k = min(self.k, n)
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        top_sims = np.take_along_axis(sims, top, axis=1)
-        order = np.argsort(-top_sims, axis=1, kind="stable")
-        return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_sims, order, axis=1)
+        search = getattr(self, "_search", None)
+        if search is None or len(search) > n or search.dimension != self.vectors_.shape[1]:
+            search = self._search = Neighbours(self.vectors_)
+        elif len(search) < n:  # examples added since (accepted suggestions): appended, not rebuilt
+            search.add(self.vectors_[len(search):])
+        skip = [self._row_of.get(own) if own is not None else None for own in exclude_ids]
+        # a segment whose codings were all undone no longer votes
+        rows, sims = search.search(vectors, min(self.k, n), skip=skip, active=self.Y_.sum(axis=1) > 0)
+        return np.where(rows < 0, 0, rows), sims
 
     def raw_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None,
                    segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
