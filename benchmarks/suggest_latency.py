@@ -102,13 +102,14 @@ def compare_neighbours(vectors: np.ndarray, k: int, queries: int, batch: int) ->
 def compare_suggest(model: CodeSuggester, vectors: np.ndarray, texts: list[str], queries: int, batch: int) -> None:
     """The fitted suggester's suggest() with the exact neighbour search (baseline) and the automatic one."""
     import suggest.neighbours as neighbours
+    from suggest.estimator import neighbour_searches
 
     picks = np.random.default_rng(1).integers(0, len(texts), size=queries)
     rows = np.arange(batch) % len(texts)
     automatic, answers = neighbours.EXACT_BELOW, {}
     for name, threshold in (("exact", len(texts) + 1), ("automatic", automatic)):
         neighbours.EXACT_BELOW = threshold
-        model._search = None  # rebuilt on first use with this threshold
+        neighbour_searches.pop(model, None)  # rebuilt on first use with this threshold
         model.suggest(vectors[picks[:10]], [texts[i] for i in picks[:10]])  # warm-up (and the index build)
         timings = []
         for i in picks:

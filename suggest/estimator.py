@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,7 @@ from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
 
+neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 VERSION = "codeseed-suggester/2"
 
 
@@ -168,7 +170,7 @@ class CodeSuggester:
     def _set_examples(self, vectors: np.ndarray, examples: Sequence[Example], texts: list[str] | None) -> None:
         self.examples_ = [Example(e.segment_id, dict(e.codes), e.group) for e in examples]
         self.vectors_ = vectors
-        self._search = None  # the neighbour search over vectors_, built on first use
+        neighbour_searches.pop(self, None)
         self.texts_ = texts
         self.Y_ = np.zeros((len(examples), len(self.codes_)), dtype=np.int8)
         for row, example in enumerate(examples):
@@ -263,9 +265,9 @@ class CodeSuggester:
         n = len(self.examples_)
         if n == 0:
             return np.zeros((len(vectors), 0), dtype=int), np.zeros((len(vectors), 0))
-        search = getattr(self, "_search", None)
+        search = neighbour_searches.get(self)
         if search is None or len(search) > n or search.dimension != self.vectors_.shape[1]:
-            search = self._search = Neighbours(self.vectors_)
+            search = neighbour_searches[self] = Neighbours(self.vectors_)
         elif len(search) < n:  # examples added since (accepted suggestions): appended, not rebuilt
             search.add(self.vectors_[len(search):])
         skip = [self._row_of.get(own) if own is not None else None for own in exclude_ids]

@@ -58,7 +58,12 @@ class Corpus:
     _columns: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def column(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+    def column(self, key: str) -> np.ndarray:
+        """The value of attribute ``key`` for every segment ("" where it has none)."""
+        values, codes = self.column_codes(key)
+        return np.array(values + [None], dtype=object)[:-1][codes]
+
+    def column_codes(self, key: str) -> tuple[list[Any], np.ndarray]:
         """Attribute ``key`` as (its distinct values; each segment's index into them) — "" where a segment has
         none. Integer codes make a filter one integer comparison per segment."""
         with self._lock:
@@ -138,7 +143,7 @@ def filter_mask(corpus: Corpus, filters: Iterable[Filter]) -> np.ndarray:
     """True where a segment satisfies every filter (values of one filter are alternatives)."""
     mask = np.ones(len(corpus.segments), dtype=bool)
     for f in filters:
-        values, codes = corpus.column(f.key)
+        values, codes = corpus.column_codes(f.key)
         mask &= np.isin(codes, [i for i, v in enumerate(values) if v in f.values])
     return mask
 
