@@ -10,8 +10,9 @@ backend        runtime       precision  notes
 =============  ============  =========  ==================================================================
 
 Every backend returns the same thing: L2-normalised float32 vectors, in input order, pooled exactly like
-sentence-transformers (mean over the attention mask, then normalise). Texts are tokenised once, sorted by
-token length and batched with similar lengths (little padding), then put back in input order.
+sentence-transformers (mean over the attention mask, then normalise). Texts are sorted by length over the
+whole input (ONNX: by tokens; torch: by characters, as sentence-transformers does) and batched with similar
+lengths (little padding), then put back in input order.
 
 Nothing heavy is imported here: each backend imports its library when it is loaded.
 """
@@ -114,15 +115,19 @@ class TorchBackend:
             torch.set_num_threads(1)
         try:
             out = np.empty((len(texts), self.dimension), dtype=np.float32)
-            step = batch_size * 4  # sentence-transformers sorts by length inside each call; a few batches a call
+            # Longest first over the whole input, so each batch holds texts of similar length (little padding);
+            # a few batches per call, for progress. Sorting only inside each call padded a batch of short texts
+            # to its longest neighbour's length: 0.6x sentence-transformers' own speed on NHS comments.
+            order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+            step = batch_size * 4
             with torch.inference_mode():
-                for start in range(0, len(texts), step):
-                    chunk = list(texts[start : start + step])
-                    out[start : start + len(chunk)] = np.asarray(self.model.encode(
-                        chunk, batch_size=batch_size, show_progress_bar=False, convert_to_numpy=True,
-                        normalize_embeddings=True), dtype=np.float32)
+                for start in range(0, len(order), step):
+                    rows = order[start : start + step]
+                    out[rows] = np.asarray(self.model.encode(
+                        [texts[i] for i in rows], batch_size=batch_size, show_progress_bar=False,
+                        convert_to_numpy=True, normalize_embeddings=True), dtype=np.float32)
                     if progress:
-                        progress(len(chunk))
+                        progress(len(rows))
             return normalise(out)  # renormalise in float32 (bf16 output is only ~3 digits exact)
         finally:
             if small:

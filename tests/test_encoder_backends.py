@@ -57,6 +57,18 @@ def test_onnx_vectors_agree_with_sentence_transformers(encoders):
     assert sims[0, 1] > sims[0, 2] + 0.2
 
 
+def test_torch_backend_sorts_the_whole_input_and_returns_input_order(encoders):
+    """More texts than one call holds (4 batches), short and long mixed: every vector is its own text's."""
+    from sentence_transformers import SentenceTransformer
+
+    rng = np.random.default_rng(3)
+    words = "staff kind waited hours parking nurse medication appointment corridor".split()
+    texts = [" ".join(rng.choice(words, size=int(n))) for n in rng.integers(1, 60, size=150)]
+    reference = SentenceTransformer(str(encoders["torch-fp32"].resolved.path), device="cpu").encode(
+        texts, normalize_embeddings=True)
+    assert _cosines(encoders["torch-fp32"].encode(texts), reference).min() > 0.9999
+
+
 def test_onnx_vector_does_not_depend_on_the_batch(encoders):
     for name in ("onnx-fp32", "onnx-int8"):
         together = encoders[name].encode(SENTENCES)
