@@ -6,6 +6,8 @@ question.
 ``neighbours.py``         the k most similar examples: exact blocked matrix product, FAISS past 20,000 examples
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
 ``prototypes.py``         the prototype channel's similarity: codebook text, and the code's examples beside it
+``example_stats.py``      per-code sums and counts over the examples, updated by each decision (scoring reads no
+                          example matrix)
 ``calibration.py``        Platt scaling and per-code thresholds
 ``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project; stores suggestions, records
                           each accept/reject/undo (:meth:`~ProjectSuggester.decide` turns an accept into a coding)

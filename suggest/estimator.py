@@ -42,11 +42,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from suggest.calibration import apply_platt, choose_thresholds, fit_platt
+from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
+example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
 VERSION = "codeseed-suggester/2"
 
 
@@ -171,6 +173,7 @@ class CodeSuggester:
         self.examples_ = [Example(e.segment_id, dict(e.codes), e.group) for e in examples]
         self.vectors_ = vectors
         neighbour_searches.pop(self, None)
+        example_stats.pop(self, None)
         self.texts_ = texts
         self.Y_ = np.zeros((len(examples), len(self.codes_)), dtype=np.int8)
         for row, example in enumerate(examples):
@@ -243,7 +246,7 @@ class CodeSuggester:
             row = self._row_of[segment_id] = len(self.examples_) - 1
         else:
             self.examples_[row].codes[code] = coder
-        self.Y_[row, self._column[code]] = 1
+        self._set_label(row, self._column[code], 1)
 
     def add_rejection(self, segment_id: int, vector: np.ndarray, code: str) -> None:
         """A rejected suggestion: never again for this segment, and weaker for segments like it."""
@@ -255,8 +258,20 @@ class CodeSuggester:
         self.rejections_[code] = [(s, v) for s, v in items if s != segment_id]
         row = self._row_of.get(segment_id)
         if row is not None and code in self._column:
-            self.Y_[row, self._column[code]] = 0
+            self._set_label(row, self._column[code], 0)
             self.examples_[row].codes.pop(code, None)
+
+    def _set_label(self, row: int, column: int, value: int) -> None:
+        stats = example_stats.get(self)
+        if stats is not None:  # kept up to date rather than rebuilt: a rebuild reads every example
+            stats.set(row, column, self.vectors_[row], value, int(self.Y_[row, column]))
+        self.Y_[row, column] = value
+
+    def _stats(self) -> ExampleStats:
+        stats = example_stats.get(self)
+        if stats is None or stats.rows != len(self.Y_):
+            stats = example_stats[self] = ExampleStats(self.vectors_, self.Y_)
+        return stats
 
     # -- scoring -----------------------------------------------------------------------------------
     def _neighbours(self, vectors: np.ndarray, exclude_ids: Sequence[int | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -272,7 +287,7 @@ class CodeSuggester:
             search.add(self.vectors_[len(search):])
         skip = [self._row_of.get(own) if own is not None else None for own in exclude_ids]
         # a segment whose codings were all undone no longer votes
-        rows, sims = search.search(vectors, min(self.k, n), skip=skip, active=self.Y_.sum(axis=1) > 0)
+        rows, sims = search.search(vectors, min(self.k, n), skip=skip, active=self._stats().active())
         return np.where(rows < 0, 0, rows), sims
 
     def raw_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None,
@@ -297,7 +312,7 @@ class CodeSuggester:
             logits -= logits.max(axis=1, keepdims=True)
             proto = np.exp(logits)
             proto /= proto.sum(axis=1, keepdims=True)
-            counts = self.Y_.sum(axis=0).astype(np.float64)
+            counts = self._stats().counts
             alpha = counts / (counts + self.prototype_strength)
             data = alpha * data + (1 - alpha) * proto
         return data, rows, sims
@@ -306,7 +321,8 @@ class CodeSuggester:
         if not self.example_prototypes:
             return prototype_similarity(vectors, self.prototypes_)
         own = [self._row_of.get(i) if i is not None else None for i in segment_ids]
-        return prototype_similarity(vectors, self.prototypes_, self.vectors_, self.Y_, own)
+        mean, counts = self._stats().mean_similarity(vectors, self.vectors_, self.Y_, own)
+        return prototype_similarity(vectors, self.prototypes_, mean, counts)
 
     def scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                segment_ids: Sequence[int | None] | None = None) -> np.ndarray:

@@ -11,20 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def prototype_similarity(vectors: np.ndarray, prototypes: np.ndarray, examples: np.ndarray | None = None,
-                         Y: np.ndarray | None = None, own_rows: list[int | None] | None = None) -> np.ndarray:
-    """(n, n_codes) cosine of each query to each code's codebook prototype; with ``examples`` (rows of unit
-    vectors) and ``Y`` (examples x codes, 0/1) the mean of that and the mean cosine to the code's examples, where
-    the code has any. ``own_rows[q]`` is the example row of query q itself (or None): it never counts for q."""
+def prototype_similarity(vectors: np.ndarray, prototypes: np.ndarray, example_mean: np.ndarray | None = None,
+                         example_counts: np.ndarray | None = None) -> np.ndarray:
+    """(n, n_codes) cosine of each query to each code's codebook prototype; given ``example_mean``, each query's
+    mean cosine to each code's examples over ``example_counts`` of them (:meth:`ExampleStats.mean_similarity`,
+    the query's own example left out), the mean of the two where the code has any example."""
     similarity = vectors @ prototypes.T
-    if examples is None or Y is None or not len(examples):
+    if example_mean is None or example_counts is None:
         return similarity
-    member = np.asarray(Y, dtype=np.float64)
-    sims = vectors @ examples.T
-    counts = np.zeros((len(vectors), member.shape[1])) + member.sum(axis=0)
-    for q, row in enumerate(own_rows or []):
-        if row is not None:
-            sims[q, row] = 0.0
-            counts[q] -= member[row]
-    mean = (sims @ member) / np.maximum(counts, 1.0)
-    return np.where(counts > 0, (similarity + mean) / 2.0, similarity)
+    return np.where(example_counts > 0, (similarity + example_mean) / 2.0, similarity)
