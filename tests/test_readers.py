@@ -381,6 +381,17 @@ def test_table_row_without_document_name(tmp_path):
         read_document(path, table_options=TableOptions(document_column="doc"))
 
 
+def test_table_rows_are_numbered_as_a_spreadsheet_shows_them_blank_lines_included(tmp_path):
+    """Lines 1-2 blank, header in row 3, a blank row between data rows, a two-line cell (one row): the faulty row is 7."""
+    path = tmp_path / "gaps.csv"
+    path.write_text("\n\ndoc,text\nA,x\n\nA,\"two\nlines\"\n,y\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"gaps\.csv: row 7: field 'doc': .*no document name"):
+        read_document(path, table_options=TableOptions(document_column="doc"))
+    path.write_text("doc,text\nA,x\n\n\n,y\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"gaps\.csv: row 5: field 'doc'"):
+        read_document(path, table_options=TableOptions(document_column="doc"))
+
+
 def test_table_without_any_text(tmp_path):
     with pytest.raises(InputFileError, match=r"none\.csv: field 'text': no row has text"):
         read_document(_csv(tmp_path / "none.csv", [{"text": "", "x": "1"}]))

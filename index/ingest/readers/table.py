@@ -43,17 +43,21 @@ def _load_csv(path: Path):
     import pandas as pd
 
     text, encoding = decode_bytes(read_bytes(path), str(path))
-    header = text.lstrip("\r\n").split("\n", 1)[0]
+    body = text.lstrip("\r\n")
+    header_row = text[: len(text) - len(body)].count("\n") + 1  # blank lines above the header
+    header = body.split("\n", 1)[0]
     sep = max((",", ";", "\t"), key=header.count)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_values=[""])
+        # blank lines are kept (as empty rows, skipped later) so row numbers are the ones a spreadsheet shows
+        frame = pd.read_csv(io.StringIO(body), sep=sep, dtype=str, keep_default_na=False, na_values=[""],
+                            skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise InputFileError("the CSV file has no header row and no data", file=str(path),
                              fix="put the column names in the first row") from None
     except (pd.errors.ParserError, ValueError) as error:
         raise InputFileError(f"not a readable CSV file ({error})", file=str(path),
                              fix="check the quoting near that line, or save the sheet again as CSV") from None
-    return frame, encoding
+    return frame, encoding, header_row
 
 
 def _load_xlsx(path: Path):
@@ -66,7 +70,7 @@ def _load_xlsx(path: Path):
     except Exception as error:  # openpyxl/zipfile raise many types for files that are not workbooks
         raise InputFileError(f"not a readable Excel .xlsx workbook ({type(error).__name__}: {error})",
                              file=str(path), fix="open it in Excel or LibreOffice and save it as .xlsx") from None
-    return frame, None
+    return frame, None, 1
 
 
 def _cell(value: object) -> str | None:
@@ -95,7 +99,7 @@ def _column(columns: list[str], wanted: str | None, role: str, path: Path) -> st
 def read_table(path: Path, *, name: str | None = None, options: TableOptions | None = None) -> list[ParsedDocument]:
     """Read a .csv/.xlsx segment table into one :class:`ParsedDocument` per document (see module doc)."""
     options = options or TableOptions()
-    frame, encoding = _load_xlsx(path) if path.suffix.lower() == ".xlsx" else _load_csv(path)
+    frame, encoding, header_row = _load_xlsx(path) if path.suffix.lower() == ".xlsx" else _load_csv(path)
     columns = [str(c).strip() for c in frame.columns]
     text_col = _column(columns, options.text_column, "text", path)
     doc_col = _column(columns, options.document_column, "document", path)
@@ -108,7 +112,7 @@ def read_table(path: Path, *, name: str | None = None, options: TableOptions | N
     seen_ids: dict[str, int] = {}
     no_text: list[int] = []  # rows with other cells filled but no text: skipped, and said
     for index, values in enumerate(frame.itertuples(index=False, name=None)):
-        row_number = index + 2  # the header is row 1, as a spreadsheet shows it
+        row_number = header_row + 1 + index  # as a spreadsheet shows it (the header is row 1 unless blank lines precede it)
         cells = dict(zip(columns, map(_cell, values)))
         text = cells[text_col]
         if text is None:
