@@ -36,7 +36,7 @@ from index.ingest.plan import PlannedDocument, cycle_collection_paused, plan_doc
 from index.store.corpus import segment_values
 from index.store.store import DB_NAME, Store
 from index.ingest.tables import read_table
-from index.types import Code, ParsedDocument, Segment
+from index.types import Code, ParsedDocument, Segment, prototype_text
 from index.vectors import TRAIN_PER_LIST, choose_kind
 
 DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
@@ -349,15 +349,17 @@ class Project:
         :data:`index.vectors.APPROXIMATE_FROM` segments); an index of another kind is rebuilt. Vectors are read
         and added in chunks, so a million segments never sit in memory twice.
         """
-        began = time.perf_counter()
+        began, noticed = time.perf_counter(), len(self.notices)
+        # the codebook's texts too (a few dozen), so fitting the suggester never has to load the model
+        self.embed([prototype_text(c) for c in self.store.codes()])
         segments = self.store.segments()
         ids = np.array([s.id for s in segments], dtype=np.int64)
         wanted = choose_kind(len(segments)) if kind == "auto" else kind
         if not rebuild:
             current = self._current_index()
             if current is not None and current.kind == wanted and np.array_equal(np.sort(current.ids), np.sort(ids)):
-                return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model, kind=current.kind)
-        noticed = len(self.notices)
+                return IndexReport(len(segments), 0, False, time.perf_counter() - began, current.model,
+                                   warnings=self.notices[noticed:], kind=current.kind)
         index = VectorIndex.for_count(self.encoder.dimension, self.encoder.identifier, len(segments), wanted)
         texts = [s.text for s in segments]
         del segments

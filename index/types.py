@@ -62,6 +62,13 @@ class Code:
     example: str = ""
 
 
+def prototype_text(code: Code) -> str:
+    """What the codebook says about a code, as one text to embed (the suggester's prototype of the code)."""
+    parts = [code.name.strip().rstrip(".") + "."]
+    parts += [t.strip() for t in (code.description, code.inclusion) if t and t.strip()]
+    return " ".join(parts)
+
+
 @dataclass(frozen=True)
 class Segment:
     """A stored segment, as the store hands it out."""

@@ -36,14 +36,7 @@ from index.errors import CodeseedError, ProjectError
 from index.project import Project
 from index.rounds import CoderView
 from suggest.estimator import CodeSuggester, Example, Suggestion
-from index.types import Code, Segment, coder_name
-
-
-def prototype_text(code: Code) -> str:
-    """What the codebook says about a code, as one text to embed."""
-    parts = [code.name.strip().rstrip(".") + "."]
-    parts += [t.strip() for t in (code.description, code.inclusion) if t and t.strip()]
-    return " ".join(parts)
+from index.types import Code, Segment, coder_name, prototype_text  # prototype_text: here since the index embeds it too
 
 
 def suggestable_codes(codes: list[Code], coded: set[str]) -> list[Code]:

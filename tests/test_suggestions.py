@@ -177,3 +177,21 @@ def test_calibration_is_reused_until_the_examples_change(tmp_path, fake_encoder,
         target = again.candidates()[0].id
         again.decide(target, again.model.codes_[0], coder="ben", accept=True)  # one more example
         assert ProjectSuggester(project).fit().reused_calibration is False and calls == [1, 1]
+
+
+def test_after_indexing_fitting_encodes_nothing(project, fake_encoder):
+    """`codeseed index` embeds the codebook's texts with the segments, so a fit (the app, `suggest`) never has to
+    load the model; a codebook imported after indexing is embedded by the next `index`, even with nothing to add."""
+    project.build_index()
+    before = fake_encoder.n_encoded
+    ProjectSuggester(project).fit()
+    assert fake_encoder.n_encoded == before
+    changed = project.codes()[0]  # one code's description changed: the next index embeds just that text
+    (project.folder.parent / "codebook2.csv").write_text(
+        "id,name,description\n" + f"{changed.id},{changed.name},a wholly new description\n")
+    project.import_codebook(project.folder.parent / "codebook2.csv")
+    report = project.build_index()
+    assert not report.rebuilt and fake_encoder.calls[-1] == [prototype_text(project.store.codes()[0])]
+    before = fake_encoder.n_encoded
+    ProjectSuggester(project).fit()
+    assert fake_encoder.n_encoded == before
