@@ -1,6 +1,6 @@
 """Embedding speed: every encoder backend against sentence-transformers' fp32 default, in the same run.
 
-Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 32]
+Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 16]
 
 DATA_DIR is the benchmark data folder holding ``nhs-pxtextmining/v6framework_230831.csv`` (its FFT answers,
 the comments the NHS benchmark codes); without it, deterministic synthetic interview-like text is used.
@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index import Encoder  # noqa: E402
 from index.backends import available_cpus  # noqa: E402
+from index.encoder import BATCH_SIZE  # noqa: E402
 
 NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
 FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
@@ -194,7 +195,7 @@ def main() -> None:
     parser.add_argument("data_dir", nargs="?", type=Path, help="benchmark data folder (else synthetic text)")
     parser.add_argument("--n", type=int, default=2000, help="texts to encode per candidate and run")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="codeseed's batch (its default)")
     args = parser.parse_args()
 
     texts, source = load_texts(args.data_dir, args.n)

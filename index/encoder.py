@@ -50,6 +50,12 @@ def requested_backend(backend: str | None = None) -> str:
     return value
 
 
+# Texts per forward pass. Smaller than sentence-transformers' 32 because texts are sorted by length first, so a
+# batch of 16 is barely padded and its activations stay in the CPU's cache: on NHS comments (2-core EPYC, quiet)
+# 16 ran 1.2-1.4x faster than 32 for both torch-bf16 and onnx-fp32, for short and 450-character texts alike.
+BATCH_SIZE = 16
+
+
 class Encoder:
     """Lazily loaded embedding model producing L2-normalised float32 vectors."""
 
@@ -58,7 +64,7 @@ class Encoder:
         model: str | os.PathLike[str] = DEFAULT_MODEL,
         *,
         backend: str | None = None,
-        batch_size: int = 32,
+        batch_size: int = BATCH_SIZE,
         cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if batch_size < 1:
