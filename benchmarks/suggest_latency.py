@@ -56,6 +56,18 @@ def nhs(data: Path, n: int):
     return big[:n].astype(np.float32), (texts * reps)[:n], (labels * reps)[:n], codes
 
 
+def stand_in_prototypes(vectors: np.ndarray, labels: list[set[str]], codes: list[str]) -> np.ndarray:
+    """One unit vector per code, as a codebook gives the suggester (its prototype channel and example
+    prototypes run on every suggestion): here the mean of the code's examples, normalised."""
+    column = {c: i for i, c in enumerate(codes)}
+    sums = np.zeros((len(codes), vectors.shape[1]))
+    for vector, labs in zip(vectors, labels):
+        for c in labs:
+            sums[column[c]] += vector
+    sums[~sums.any(axis=1), 0] = 1.0
+    return (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
+
+
 def timed_neighbours(index, vectors: np.ndarray, picks: np.ndarray, k: int, batch: int) -> dict:
     """p50/p95 of one query, and segments per second for ``batch`` queries at once (each query skips itself)."""
     import tracemalloc
@@ -141,17 +153,19 @@ def main() -> None:
     if args.neighbours_only:
         return
     examples = [Example(i, {c: "bench" for c in labs}, group=i // 3) for i, labs in enumerate(labels)]
+    prototypes = stand_in_prototypes(vectors, labels, codes)
     if args.suggest_only:
         began = time.perf_counter()
-        model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, calibrate=False)
+        model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, prototypes=prototypes,
+                                    calibrate=False)
         print(f"examples: {len(examples)}, codes: {len(codes)}; fit without calibration {time.perf_counter() - began:.0f} s")
         compare_suggest(model, vectors, list(texts), args.queries, args.batch)
         return
     began = time.perf_counter()
-    model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts)
+    model = CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, prototypes=prototypes)
     fit_seconds = time.perf_counter() - began
     began = time.perf_counter()
-    CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, calibrate=False)
+    CodeSuggester().fit(vectors, examples, codes=codes, texts=texts, prototypes=prototypes, calibrate=False)
     refit_seconds = time.perf_counter() - began
     rng = np.random.default_rng(1)
     picks = rng.integers(0, len(texts), size=args.queries)
