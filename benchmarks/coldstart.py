@@ -1,11 +1,14 @@
 """The suggester's cold-start bars, for the shipped suggester beside its earlier release and each addition flipped.
 
     python benchmarks/coldstart.py DATA_DIR                 # Foye LOO, NHS learning curve at 5/10, AnnoMI
-    python benchmarks/coldstart.py DATA_DIR --only foye     # one of: foye, nhs_curve, annomi
+    python benchmarks/coldstart.py DATA_DIR --only foye     # one of: foye, nhs_curve, annomi, nhs_all
+    python benchmarks/coldstart.py DATA_DIR --only nhs_all --methods suggester_with_learned_blend
 
 Same splits and seeds as ``codeseed bench`` (benchmarks/*.yaml): Foye leave-one-out hit@1/hit@3; the NHS
 learning curve (fold 1, each size drawn 3 times, mean micro-F1); AnnoMI therapist, mean Cohen's κ of the
-suggester's top-1 label with each of the 10 annotators. Methods: ``suggester`` (the shipped defaults) and
+suggester's top-1 label with each of the 10 annotators. ``nhs_all`` (only when asked: ~15 minutes a method) is the
+NHS bench's own figure: grouped 5-fold with every example, micro-/macro-F1 and hit@1 with cluster-bootstrap 95%
+intervals (200 resamples, as ``codeseed bench ... --bootstrap 200``). Methods: ``suggester`` (the shipped defaults) and
 ``eval.variants.variant_methods()``. Vectors come from the bench cache (embedded on first use).
 """
 
@@ -54,6 +57,15 @@ def foye(data, folds, grouped, method) -> str:
     return f"hit@1 {m['hit@1']:.3f}  hit@3 {m['hit@3']:.3f}  micro-F1 {m['micro_f1']:.3f}"
 
 
+def nhs_all(data, folds, grouped, method) -> str:
+    runs, tested = cross_validate(data, folds, [method], check_groups=grouped)
+    m = method_metrics(data, runs[method.name], tested, n_boot=200)
+    low, high = m["micro_f1_ci"]
+    low1, high1 = m["hit@1_ci"]
+    return (f"micro-F1 {m['micro_f1']:.3f} [{low:.3f}, {high:.3f}]  macro-F1 {m['macro_f1']:.3f}  "
+            f"hit@1 {m['hit@1']:.3f} [{low1:.3f}, {high1:.3f}]  hit@3 {m['hit@3']:.3f}")
+
+
 def nhs_curve(data, folds, grouped, method) -> str:
     curve = learning_curve(data, folds, sizes=(5, 10), method=method)
     return "  ".join(f"{p['examples_per_code']}/code: micro-F1 {p['micro_f1']:.3f} hit@1 {p['hit@1']:.3f}"
@@ -71,20 +83,30 @@ def annomi(data, folds, grouped, method) -> str:
     return f"mean κ with each annotator {kappa:.3f}  hit@1 {m['hit@1']:.3f}"
 
 
-BARS = {"foye": ("foye2022", foye), "nhs_curve": ("nhs_v6", nhs_curve), "annomi": ("annomi", annomi)}
+BARS = {"foye": ("foye2022", foye), "nhs_curve": ("nhs_v6", nhs_curve), "annomi": ("annomi", annomi),
+        "nhs_all": ("nhs_v6", nhs_all)}
+DEFAULT_BARS = ("foye", "nhs_curve", "annomi")  # nhs_all takes long: only with --only
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--only", choices=sorted(BARS))
+    parser.add_argument("--methods", help="comma-separated method names (default: the shipped suggester and "
+                                          "every variant)")
     args = parser.parse_args()
-    for key, (spec, measure) in BARS.items():
-        if args.only and key != args.only:
-            continue
+    methods = [SuggesterMethod(), *variant_methods()]
+    if args.methods:
+        wanted = args.methods.split(",")
+        unknown = sorted(set(wanted) - {m.name for m in methods})
+        if unknown:
+            parser.error(f"unknown method(s) {', '.join(unknown)}; choose from {', '.join(m.name for m in methods)}")
+        methods = [m for m in methods if m.name in wanted]
+    for key in [args.only] if args.only else DEFAULT_BARS:
+        spec, measure = BARS[key]
         data, folds, grouped = load(spec, args.data_dir)
         print(f"\n{data.name}")
-        for method in [SuggesterMethod(), *variant_methods()]:
+        for method in methods:
             began = time.perf_counter()
             figures = measure(data, folds, grouped, method)
             print(f"  {method.name:<34} {figures}  ({time.perf_counter() - began:.0f} s)", flush=True)

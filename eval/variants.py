@@ -25,6 +25,7 @@ ADDITIONS: dict[str, tuple[Any, Any]] = {
     "example_prototypes": (True, False),
     "threshold_shrinkage": (10.0, 0.0),
     "punctuation": (True, False),
+    "learned_blend": (True, False),
 }
 
 

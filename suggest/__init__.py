@@ -9,6 +9,8 @@ question.
 ``example_stats.py``      per-code sums and counts over the examples, updated by each decision (scoring reads no
                           example matrix)
 ``calibration.py``        Platt scaling and per-code thresholds
+``stacking.py``           the learned blend (``learned_blend``): the channels' out-of-fold scores → one shared
+                          logistic regression, instead of the fixed blend and Platt scaling
 ``project_suggester.py``  :class:`ProjectSuggester`: the estimator fitted on a project; stores suggestions, records
                           each accept/reject/undo (:meth:`~ProjectSuggester.decide` turns an accept into a coding)
                           and "no code applies" (``decide_none``); with a round coder's view it sees only their work

@@ -22,11 +22,12 @@ How a code c gets its score for a segment q:
   proposed for q again.
 
 Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
-70% of the time", and each code has a threshold chosen by cross-validation to maximise its F1 (one
-global threshold for codes with few examples). A code's own threshold is shrunk toward the global one
-by ``threshold_shrinkage`` pseudo-examples (default 10): one chosen from 5 out-of-fold scores is mostly
-noise (NHS, 5 examples per code: micro-F1 0.269 → 0.42). A segment whose best score is under its
-threshold gets no confident suggestion.
+70% of the time"; with ``learned_blend`` one logistic regression over every channel's out-of-fold scores
+replaces the fixed blend and Platt scaling (:mod:`suggest.stacking`). Each code has a threshold chosen
+by cross-validation to maximise its F1 (one global threshold for codes with few examples), shrunk toward
+the global one by ``threshold_shrinkage`` pseudo-examples (default 10): one chosen from 5 out-of-fold
+scores is mostly noise (NHS, 5 examples per code: micro-F1 0.269 → 0.42). A segment whose best score is
+under its threshold gets no confident suggestion.
 
 ``punctuation`` (off by default: no gain measured) lets the linear channel see '?' and '!' as words.
 """
@@ -46,6 +47,7 @@ from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
+from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_learned_blend
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
@@ -100,6 +102,7 @@ class CodeSuggester:
         example_prototypes: bool = True,
         punctuation: bool = False,
         threshold_shrinkage: float = 10.0,
+        learned_blend: bool = False,
     ) -> None:
         self.k = k
         self.power = power
@@ -117,13 +120,15 @@ class CodeSuggester:
         self.example_prototypes = example_prototypes
         self.punctuation = punctuation
         self.threshold_shrinkage = threshold_shrinkage
+        self.learned_blend = learned_blend
 
     # -- parameters and version --------------------------------------------------------------------
     def get_params(self) -> dict:
         return {name: getattr(self, name) for name in (
             "k", "power", "knn_weight", "linear", "linear_C", "min_linear_examples", "prototype_strength",
             "temperature", "negative_power", "calibration_folds", "min_threshold_examples",
-            "default_threshold", "evidence_per_code", "example_prototypes", "punctuation", "threshold_shrinkage")}
+            "default_threshold", "evidence_per_code", "example_prototypes", "punctuation", "threshold_shrinkage",
+            "learned_blend")}
 
     @property
     def version(self) -> str:
@@ -163,6 +168,7 @@ class CodeSuggester:
         self._fit_linear()
         self.rejections_: dict[str, list[tuple[int, np.ndarray]]] = {}
         self.platt_ = (1.0, 0.0)
+        self.stack_: LearnedBlend | None = None
         self.thresholds_ = np.full(len(self.codes_), self.default_threshold)
         self.calibrated_ = False
         if calibrate:
@@ -197,17 +203,14 @@ class CodeSuggester:
                               self.calibration_folds)
         if len(folds) < 2 or self.Y_.sum() == 0:
             return
-        oof = np.full(self.Y_.shape, np.nan)
+        oof = np.full((*self.Y_.shape, len(FEATURES) if self.learned_blend else 1), np.nan)
         for train, test in folds:
             inner = CodeSuggester(**self.get_params()).fit(
                 vectors[train], [examples[i] for i in train], codes=self.codes_,
                 texts=[texts[i] for i in train] if texts is not None else None,
                 prototypes=self.prototypes_, calibrate=False)
-            oof[test] = inner.raw_scores(vectors[test], [texts[i] for i in test] if texts is not None else None)
-        valid = ~np.isnan(oof)
-        self.platt_ = fit_platt(oof[valid], self.Y_[valid])
-        probabilities = apply_platt(oof, *self.platt_)
-        probabilities[~valid] = np.nan
+            oof[test] = inner.channel_scores(vectors[test], [texts[i] for i in test] if texts is not None else None)
+        probabilities = self._fit_blend(oof)
         self.thresholds_, self.global_threshold_ = choose_thresholds(
             probabilities, self.Y_, min_positives=self.min_threshold_examples,
             shrinkage=self.threshold_shrinkage)
@@ -217,7 +220,8 @@ class CodeSuggester:
         """What calibration chose, as plain JSON-able values (None when the suggester could not calibrate)."""
         if not self.calibrated_:
             return None
-        return {"platt": list(self.platt_), "thresholds": [float(t) for t in self.thresholds_],
+        return {"platt": list(self.platt_), "stack": self.stack_.to_json() if self.stack_ is not None else None,
+                "thresholds": [float(t) for t in self.thresholds_],
                 "global_threshold": float(self.global_threshold_)}
 
     def set_calibration(self, calibration: dict) -> "CodeSuggester":
@@ -225,6 +229,7 @@ class CodeSuggester:
         if len(calibration["thresholds"]) != len(self.codes_):
             raise ValueError("the calibration is for another set of codes")
         self.platt_ = tuple(calibration["platt"])
+        self.stack_ = LearnedBlend.from_json(calibration.get("stack"))
         self.thresholds_ = np.array(calibration["thresholds"], dtype=np.float64)
         self.global_threshold_ = calibration["global_threshold"]
         self.calibrated_ = True
@@ -292,37 +297,67 @@ class CodeSuggester:
 
     def raw_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None,
                    segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
-        """(n, n_codes) blended scores before calibration and rejections."""
-        scores, _, _ = self._score(np.asarray(vectors, dtype=np.float32), texts, segment_ids)
-        return scores
+        """(n, n_codes) fixed-blend scores before calibration and rejections."""
+        channels, _, _ = self._score(np.asarray(vectors, dtype=np.float32), texts, segment_ids)
+        return channels.blend
 
-    def _score(self, vectors, texts, segment_ids):
+    def channel_scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """What calibration is fitted on: (n, n_codes, F) with the learned blend's features, else (n, n_codes, 1)
+        holding the fixed blend."""
+        channels, _, _ = self._score(np.asarray(vectors, dtype=np.float32), texts, None)
+        return channels.features() if self.learned_blend else channels.blend[..., None]
+
+    def _fit_blend(self, oof: np.ndarray) -> np.ndarray:
+        """Platt scaling of the out-of-fold fixed blend and, with ``learned_blend``, the learned blend over the
+        out-of-fold channel scores (``channel_scores``); returns the out-of-fold probabilities (NaN: unscored)."""
+        valid = ~np.isnan(oof).any(axis=-1)
+        self.platt_ = fit_platt(oof[..., 0][valid], self.Y_[valid])
+        self.stack_ = fit_learned_blend(oof, self.Y_, self.platt_) if self.learned_blend else None
+        if self.stack_ is not None:
+            probabilities = self.stack_.probabilities(oof)
+        else:
+            probabilities = apply_platt(oof[..., 0], *self.platt_)
+        probabilities[~valid] = np.nan
+        return probabilities
+
+    def _score(self, vectors, texts, segment_ids) -> tuple[Channels, np.ndarray, np.ndarray]:
         segment_ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
         rows, sims = self._neighbours(vectors, segment_ids)
         weights = np.where(np.isfinite(sims), np.clip(sims, 0, None), 0.0) ** self.power
         votes = self.Y_[rows] if rows.size else np.zeros((len(vectors), 0, len(self.codes_)))
         total = weights.sum(axis=1, keepdims=True)
         knn = np.einsum("nk,nkc->nc", weights, votes) / np.where(total > 0, total, 1.0)
-        data = knn
+        counts = self._stats().counts
+        channels = Channels(blend=knn, knn=knn, counts=counts)
+        if self.learned_blend:  # the most similar of the k neighbours carrying each code (NaN: none of them)
+            nearest = np.where(votes > 0, sims[:, :, None], -np.inf).max(axis=1, initial=-np.inf)
+            channels.nearest = np.where(np.isfinite(nearest), nearest, np.nan)
         if self.linear_ is not None and texts is not None:
-            lin = self.linear_.decision(list(texts), vectors)
-            data = np.where(np.isnan(lin), knn, self.knn_weight * knn + (1 - self.knn_weight) * lin)
+            channels.linear = lin = self.linear_.decision(list(texts), vectors)
+            channels.blend = np.where(np.isnan(lin), knn, self.knn_weight * knn + (1 - self.knn_weight) * lin)
         if self.prototypes_ is not None:
-            logits = self._prototype_similarity(vectors, segment_ids) / self.temperature
+            channels.codebook = vectors @ self.prototypes_.T
+            mean, with_examples = self._example_similarity(vectors, segment_ids)
+            similarity = channels.codebook
+            if mean is not None:
+                channels.examples = np.where(with_examples > 0, mean, np.nan)
+                if self.example_prototypes:
+                    similarity = prototype_similarity(vectors, self.prototypes_, mean, with_examples)
+            logits = similarity / self.temperature
             logits -= logits.max(axis=1, keepdims=True)
             proto = np.exp(logits)
-            proto /= proto.sum(axis=1, keepdims=True)
-            counts = self._stats().counts
+            channels.prototype = proto = proto / proto.sum(axis=1, keepdims=True)
             alpha = counts / (counts + self.prototype_strength)
-            data = alpha * data + (1 - alpha) * proto
-        return data, rows, sims
+            channels.blend = alpha * channels.blend + (1 - alpha) * proto
+        return channels, rows, sims
 
-    def _prototype_similarity(self, vectors: np.ndarray, segment_ids: list[int | None]) -> np.ndarray:
-        if not self.example_prototypes:
-            return prototype_similarity(vectors, self.prototypes_)
+    def _example_similarity(self, vectors: np.ndarray, segment_ids: list[int | None]) -> tuple:
+        """Mean cosine to each code's examples and how many examples each mean is over (a query's own example left
+        out): ``(None, None)`` when neither example prototypes nor the learned blend use it."""
+        if not (self.example_prototypes or self.learned_blend) or not len(self.examples_):
+            return None, None
         own = [self._row_of.get(i) if i is not None else None for i in segment_ids]
-        mean, counts = self._stats().mean_similarity(vectors, self.vectors_, self.Y_, own)
-        return prototype_similarity(vectors, self.prototypes_, mean, counts)
+        return self._stats().mean_similarity(vectors, self.vectors_, self.Y_, own)
 
     def scores(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                segment_ids: Sequence[int | None] | None = None) -> np.ndarray:
@@ -332,11 +367,16 @@ class CodeSuggester:
         """
         vectors = np.atleast_2d(np.asarray(vectors, dtype=np.float32))
         ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
-        raw, _, _ = self._score(vectors, texts, ids)
-        return self._finish(raw, vectors, ids)
+        channels, _, _ = self._score(vectors, texts, ids)
+        return self._finish(channels, vectors, ids)
 
-    def _finish(self, raw: np.ndarray, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
-        scores = apply_platt(raw, *self.platt_) if self.calibrated_ else raw
+    def _finish(self, channels: Channels, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
+        if not self.calibrated_:
+            scores = channels.blend
+        elif self.stack_ is not None:
+            scores = self.stack_.probabilities(channels.features())
+        else:
+            scores = apply_platt(channels.blend, *self.platt_)
         return np.clip(scores * self._rejection_factor(vectors, ids), 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
 
     def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
@@ -351,8 +391,8 @@ class CodeSuggester:
         if vectors.ndim == 1:
             vectors = vectors.reshape(1, -1)
         ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
-        raw, rows, sims = self._score(vectors, texts, ids)
-        scores = self._finish(raw, vectors, ids)
+        channels, rows, sims = self._score(vectors, texts, ids)
+        scores = self._finish(channels, vectors, ids)
         results = []
         for q in range(len(vectors)):
             banned = set(exclude[q]) if exclude is not None else set()
