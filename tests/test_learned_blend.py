@@ -55,19 +55,30 @@ def test_with_nothing_beyond_the_blend_the_learned_blend_stays_the_platt_fit():
     assert np.corrcoef(p.ravel(), q.ravel())[0, 1] > 0.9
 
 
-def test_too_few_positives_means_no_learned_blend():
+def test_too_few_positives_means_no_learned_blend_and_the_suggester_keeps_the_fixed_blend():
     rng = np.random.default_rng(4)
     features, Y = synthetic_features(rng, n=30)
     Y[:] = 0
     Y[:5, 0] = 1
     assert fit_learned_blend(features, Y, (1.0, 0.0), min_positives=10) is None
+    Y[:, 0] = 1  # 30 positives: under the default, 10 per coefficient
+    assert fit_learned_blend(features, Y, (1.0, 0.0)) is None
+    assert fit_learned_blend(features, Y, (1.0, 0.0), min_positives=30) is not None
+    vectors, codes, prototypes = codebook_world(0, n=60)
+    examples = [Example(i, {"ABC"[c]: None}, group=i % 10) for i, c in enumerate(codes)]
+    model = CodeSuggester(linear=False, learned_blend=True).fit(vectors, examples, codes=list("ABC"),
+                                                                 prototypes=prototypes)
+    assert model.calibrated_ and model.stack_ is None
+    fixed = CodeSuggester(linear=False).fit(vectors, examples, codes=list("ABC"), prototypes=prototypes)
+    assert np.array_equal(model.scores(vectors), fixed.scores(vectors))
+    assert np.array_equal(model.thresholds_, fixed.thresholds_)
 
 
 def unit_rows(x):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def codebook_world(seed, n=120, n_codes=3, dim=40):
+def codebook_world(seed, n=240, n_codes=3, dim=40):
     """Segments whose code shows only in a faint direction that the codebook prototype names: the cosine to the
     codebook picks the code every time, the neighbours (lost in the noise dimensions) hardly ever do."""
     rng = np.random.default_rng(seed)
@@ -92,7 +103,7 @@ def test_the_suggester_learns_to_trust_the_channel_that_predicts_in_its_own_cros
     learned = CodeSuggester(linear=False, example_prototypes=False, learned_blend=True).fit(
         vectors, examples, codes=names, prototypes=prototypes)
     assert learned.stack_ is not None and fixed.stack_ is None
-    assert hit1(fixed) < 0.7  # with 40 examples a code, the fixed blend has faded the codebook out
+    assert hit1(fixed) < 0.7  # with 80 examples a code, the fixed blend has faded the codebook out
     assert hit1(learned) > 0.95
     weight = dict(zip(FEATURES, learned.stack_.weights))
     assert weight["codebook"] > 0 and weight["codebook_margin"] + weight["codebook"] > 5 * abs(weight["knn"])
