@@ -42,12 +42,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from suggest.calibration import apply_platt, choose_thresholds, fit_platt
+from suggest.calibration import choose_thresholds
 from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
-from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_learned_blend
+from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
@@ -210,7 +210,7 @@ class CodeSuggester:
                 texts=[texts[i] for i in train] if texts is not None else None,
                 prototypes=self.prototypes_, calibrate=False)
             oof[test] = inner.channel_scores(vectors[test], [texts[i] for i in test] if texts is not None else None)
-        probabilities = self._fit_blend(oof)
+        self.platt_, self.stack_, probabilities = fit_calibration(oof, self.Y_, learned=self.learned_blend)
         self.thresholds_, self.global_threshold_ = choose_thresholds(
             probabilities, self.Y_, min_positives=self.min_threshold_examples,
             shrinkage=self.threshold_shrinkage)
@@ -307,19 +307,6 @@ class CodeSuggester:
         channels, _, _ = self._score(np.asarray(vectors, dtype=np.float32), texts, None)
         return channels.features() if self.learned_blend else channels.blend[..., None]
 
-    def _fit_blend(self, oof: np.ndarray) -> np.ndarray:
-        """Platt scaling of the out-of-fold fixed blend and, with ``learned_blend``, the learned blend over the
-        out-of-fold channel scores (``channel_scores``); returns the out-of-fold probabilities (NaN: unscored)."""
-        valid = ~np.isnan(oof).any(axis=-1)
-        self.platt_ = fit_platt(oof[..., 0][valid], self.Y_[valid])
-        self.stack_ = fit_learned_blend(oof, self.Y_, self.platt_) if self.learned_blend else None
-        if self.stack_ is not None:
-            probabilities = self.stack_.probabilities(oof)
-        else:
-            probabilities = apply_platt(oof[..., 0], *self.platt_)
-        probabilities[~valid] = np.nan
-        return probabilities
-
     def _score(self, vectors, texts, segment_ids) -> tuple[Channels, np.ndarray, np.ndarray]:
         segment_ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
         rows, sims = self._neighbours(vectors, segment_ids)
@@ -371,12 +358,7 @@ class CodeSuggester:
         return self._finish(channels, vectors, ids)
 
     def _finish(self, channels: Channels, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
-        if not self.calibrated_:
-            scores = channels.blend
-        elif self.stack_ is not None:
-            scores = self.stack_.probabilities(channels.features())
-        else:
-            scores = apply_platt(channels.blend, *self.platt_)
+        scores = channels.probabilities(self.platt_, self.stack_) if self.calibrated_ else channels.blend
         return np.clip(scores * self._rejection_factor(vectors, ids), 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
 
     def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from suggest.calibration import apply_platt, fit_platt
+
 #: What the learned blend sees for a (segment, code): each a column of :meth:`Channels.features`.
 FEATURES = (
     "blend",            # the fixed blend, before Platt scaling (so the learned blend can stay today's)
@@ -78,6 +80,11 @@ class Channels:
         return np.stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES], axis=-1)
 
 
+    def probabilities(self, platt: tuple[float, float], stack: "LearnedBlend | None") -> np.ndarray:
+        """Calibrated scores: the learned blend where there is one, else the Platt-scaled fixed blend."""
+        return stack.probabilities(self.features()) if stack is not None else apply_platt(self.blend, *platt)
+
+
 def _is_top(scores: np.ndarray) -> np.ndarray:
     if scores.shape[1] == 0:
         return np.zeros_like(scores)
@@ -119,6 +126,19 @@ class LearnedBlend:
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500)))
+
+
+def fit_calibration(oof: np.ndarray, Y: np.ndarray, *, learned: bool
+                    ) -> tuple[tuple[float, float], "LearnedBlend | None", np.ndarray]:
+    """What the suggester's calibration fits on out-of-fold channel scores ``oof`` (n, n_codes, F; feature 0 the
+    fixed blend, see ``CodeSuggester.channel_scores``): Platt scaling of the fixed blend and, if ``learned``, the
+    learned blend. Returns (Platt's (a, b), the learned blend or None, out-of-fold probabilities, NaN: unscored)."""
+    valid = ~np.isnan(oof).any(axis=-1)
+    platt = fit_platt(oof[..., 0][valid], Y[valid])
+    stack = fit_learned_blend(oof, Y, platt) if learned else None
+    probabilities = stack.probabilities(oof) if stack is not None else apply_platt(oof[..., 0], *platt)
+    probabilities[~valid] = np.nan
+    return platt, stack, probabilities
 
 
 def fit_learned_blend(features: np.ndarray, Y: np.ndarray, platt: tuple[float, float], *, l2: float = 1.0,
