@@ -51,7 +51,7 @@ from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
-VERSION = "codeseed-suggester/2"
+VERSION = "codeseed-suggester/3"  # 3: the learned blend by default
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class CodeSuggester:
         example_prototypes: bool = True,
         punctuation: bool = False,
         threshold_shrinkage: float = 10.0,
-        learned_blend: bool = False,
+        learned_blend: bool = True,
     ) -> None:
         self.k = k
         self.power = power

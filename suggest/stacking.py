@@ -40,6 +40,7 @@ FEATURES = (
     "codebook_margin",  # codebook cosine minus the segment's best codebook cosine
     "examples_margin",  # example cosine minus the segment's best example cosine
     "nearest_margin",   # nearest-example cosine minus the segment's best nearest-example cosine
+    "logit_blend",      # log(b / (1 - b)) of the fixed blend b (softened by 0.001): its natural scale for a logit
 )
 
 
@@ -76,6 +77,7 @@ class Channels:
             "codebook_margin": _margin(codebook),
             "examples_margin": _margin(np.where(has_examples, examples, -1.0), where=has_examples),
             "nearest_margin": _margin(np.where(has_nearest, nearest, -1.0), where=has_nearest),
+            "logit_blend": _logit(self.blend),
         }
         return np.stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES], axis=-1)
 
@@ -83,6 +85,11 @@ class Channels:
     def probabilities(self, platt: tuple[float, float], stack: "LearnedBlend | None") -> np.ndarray:
         """Calibrated scores: the learned blend where there is one, else the Platt-scaled fixed blend."""
         return stack.probabilities(self.features()) if stack is not None else apply_platt(self.blend, *platt)
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
+    return np.log((p + 1e-3) / (1 + 1e-3 - p))
 
 
 def _is_top(scores: np.ndarray) -> np.ndarray:

@@ -69,7 +69,8 @@ def test_too_few_positives_means_no_learned_blend_and_the_suggester_keeps_the_fi
     model = CodeSuggester(linear=False, learned_blend=True).fit(vectors, examples, codes=list("ABC"),
                                                                  prototypes=prototypes)
     assert model.calibrated_ and model.stack_ is None
-    fixed = CodeSuggester(linear=False).fit(vectors, examples, codes=list("ABC"), prototypes=prototypes)
+    fixed = CodeSuggester(linear=False, learned_blend=False).fit(vectors, examples, codes=list("ABC"),
+                                                                 prototypes=prototypes)
     assert np.array_equal(model.scores(vectors), fixed.scores(vectors))
     assert np.array_equal(model.thresholds_, fixed.thresholds_)
 
@@ -98,8 +99,8 @@ def test_the_suggester_learns_to_trust_the_channel_that_predicts_in_its_own_cros
     def hit1(model):
         return float(np.mean(np.argmax(model.scores(test_vectors), axis=1) == test_codes))
 
-    fixed = CodeSuggester(linear=False, example_prototypes=False).fit(vectors, examples, codes=names,
-                                                                     prototypes=prototypes)
+    fixed = CodeSuggester(linear=False, example_prototypes=False, learned_blend=False).fit(
+        vectors, examples, codes=names, prototypes=prototypes)
     learned = CodeSuggester(linear=False, example_prototypes=False, learned_blend=True).fit(
         vectors, examples, codes=names, prototypes=prototypes)
     assert learned.stack_ is not None and fixed.stack_ is None
@@ -128,7 +129,7 @@ def test_off_by_switch_the_scores_are_the_fixed_blend_platt_scaled():
     vectors, codes, prototypes = codebook_world(0)
     names = ["A", "B", "C"]
     examples = [Example(i, {names[c]: None}, group=i % 10) for i, c in enumerate(codes)]
-    model = CodeSuggester(linear=False).fit(vectors, examples, codes=names, prototypes=prototypes)
+    model = CodeSuggester(linear=False, learned_blend=False).fit(vectors, examples, codes=names, prototypes=prototypes)
     assert model.stack_ is None
     expected = apply_platt(model.raw_scores(vectors[:10]), *model.platt_)
     assert model.scores(vectors[:10]) == pytest.approx(expected)
