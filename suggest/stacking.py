@@ -12,7 +12,7 @@ Few parameters, and regularised toward today's blend: the L2 penalty pulls the c
 fit of the fixed blend (its coefficient on the ``blend`` feature, zero on every other feature), so with few
 out-of-fold positives the learned blend *is* the fixed blend, and a channel gets weight only as far as the
 project's own data show it predicts. Under ``min_positives`` positives there is no fit at all (the fixed blend
-and Platt scaling are used): 10 per coefficient, 160 — Foye's 30 quotes never reach it, NHS at 5 examples
+and Platt scaling are used): 10 per coefficient, 180 — Foye's 30 quotes never reach it, NHS at 5 examples
 per code (about 300 out-of-fold positives) does.
 """
 
@@ -80,7 +80,6 @@ class Channels:
             "logit_blend": _logit(self.blend),
         }
         return np.stack([np.asarray(columns[name], dtype=np.float64) for name in FEATURES], axis=-1)
-
 
     def probabilities(self, platt: tuple[float, float], stack: "LearnedBlend | None") -> np.ndarray:
         """Calibrated scores: the learned blend where there is one, else the Platt-scaled fixed blend."""
