@@ -148,12 +148,15 @@ def fit_calibration(oof: np.ndarray, Y: np.ndarray, *, learned: bool
 
 
 def fit_learned_blend(features: np.ndarray, Y: np.ndarray, platt: tuple[float, float], *, l2: float = 1.0,
-                      min_positives: int | None = None, iterations: int = 100) -> LearnedBlend | None:
+                      min_positives: int | None = None, iterations: int = 100,
+                      max_rows: int = 500_000) -> LearnedBlend | None:
     """Fit the shared logistic regression on out-of-fold ``features`` (n, n_codes, F) against ``Y`` (n, n_codes).
 
     The penalty ``l2/2 · |w - w_platt|²`` on standardised features pulls toward the Platt fit ``platt`` of the
     fixed blend (feature 0). Rows with a NaN feature are left out. None under ``min_positives`` positives
-    (default: 10 per coefficient, the usual events-per-variable rule for logistic regression).
+    (default: 10 per coefficient, the usual events-per-variable rule for logistic regression). Past ``max_rows``
+    (segment, code) rows a seeded uniform sample of them is fitted: 18 coefficients need no more, and memory stays
+    bounded on a large project (NHS, 5,000 examples × 45 codes, is under it).
     """
     if min_positives is None:
         min_positives = 10 * (features.shape[-1] + 1)
@@ -161,6 +164,9 @@ def fit_learned_blend(features: np.ndarray, Y: np.ndarray, platt: tuple[float, f
     y = np.asarray(Y, dtype=np.float64).reshape(-1)
     keep = ~np.isnan(X).any(axis=1)
     X, y = X[keep], y[keep]
+    if len(y) > max_rows:
+        pick = np.sort(np.random.default_rng(0).choice(len(y), max_rows, replace=False))
+        X, y = X[pick], y[pick]
     if y.sum() < min_positives or y.sum() == len(y):
         return None
     mean, scale = X.mean(axis=0), X.std(axis=0)

@@ -43,6 +43,17 @@ def test_a_channel_that_predicts_perfectly_gets_the_weight_and_noise_gets_almost
     assert p[T == 1].min() > p[T == 0].max()
 
 
+def test_a_large_project_fits_on_a_sample_of_its_rows_and_learns_the_same():
+    features, Y = synthetic_features(np.random.default_rng(5), n=2000, informative="knn")
+    platt = fit_platt(features[..., 0], Y)
+    full = fit_learned_blend(features, Y, platt)
+    sampled = fit_learned_blend(features, Y, platt, max_rows=2000)  # a quarter of the 8,000 rows
+    assert sampled != full
+    w_full, w_sampled = standardised_weights(full, features), standardised_weights(sampled, features)
+    assert np.argmax(np.abs(w_sampled)) == COL["knn"] == np.argmax(np.abs(w_full))
+    assert np.sign(w_sampled[COL["knn"]]) == np.sign(w_full[COL["knn"]])
+
+
 def test_with_nothing_beyond_the_blend_the_learned_blend_stays_the_platt_fit():
     rng = np.random.default_rng(3)
     features, Y = synthetic_features(rng, n=400, informative="blend")
