@@ -119,7 +119,7 @@ def count(project: Any, understood: Understanding, group_by: str | None, *, incl
         if segment_id in corpus.row:
             coded[corpus.row[segment_id]] = True
     groups = list(corpus.column(group_by)) if group_by else [""] * len(corpus.segments)
-    rows = tabulate(groups, [s.participant for s in corpus.segments], corpus.ids, eligible, coded, found,
+    rows = tabulate(groups, corpus.participants, corpus.ids, eligible, coded, found,
                     grouped=group_by is not None)
     reason = None if rows else "no segment passes the filters"
     return CountTable(group_by, understood.topic, tuple(related), tuple(rows), reason), understood

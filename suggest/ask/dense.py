@@ -73,7 +73,7 @@ def dense_scores(project: Any, corpus: Any, query_vector: np.ndarray,
         rows = by_id[np.searchsorted(corpus.ids, pairs[:, 0].astype(np.int64), sorter=by_id)]
         scores[rows] = pairs[:, 1]
         best = rows[:RERANK]  # 8-bit codes blur near-ties: the best few get their exact cosine from the vector cache
-        vectors, _ = project.embed([corpus.segments[r].text for r in best])
+        vectors, _ = project.embed([corpus.text(r) for r in best])
         scores[best] = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
     return scores
 

@@ -20,122 +20,28 @@ the BM25 index lives in memory and is rebuilt in a second when a new process fir
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from index import text_hash
 
+from suggest.ask.corpus import Corpus, corpus_for
 from suggest.ask.dense import CANDIDATES, dense_scores, rank_of, top_rows
-from suggest.ask.understanding import Filter, Understanding, Vocabulary, build_vocabulary
-from suggest.ask.words import terms
-from index.ingest.attributes import effective_attributes
+from suggest.ask.understanding import Filter, Understanding
 from index.types import Code, Segment
+
+__all__ = ["Corpus", "corpus_for", "search"]  # the corpus lives in corpus.py; callers import it from here too
 
 RRF_K = 60
 CODE_BOOST = 1.0 / (RRF_K + 1)  # a segment coded with a related code gains as much as a first place in one list
 DUPLICATE_COSINE = 0.95  # above this two segments say the same thing: keep the better ranked one
 MIN_SIMILARITY = 0.15  # a segment this far from the topic, with no shared word and no related code, is not an answer
 
-
-# -- the corpus: segments with their effective attributes ------------------------------------------
-@dataclass
-class Corpus:
-    """Every segment of a project, its effective attributes and what search needs, built once per process."""
-
-    key: str
-    segments: list[Segment]
-    attributes: list[dict[str, str]]  # participant's, then document's, then segment's own attributes
-    row: dict[int, int]  # segment id -> row
-    ids: np.ndarray  # segment id per row
-    interviewer: np.ndarray  # bool per row
-    vocabulary: Vocabulary
-    stamp: tuple = field(default=(), repr=False)  # (the store, its change stamp) when ``key`` was last checked
-    _bm25: Any = field(default=None, repr=False)
-    _columns: dict[str, Any] = field(default_factory=dict, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def column(self, key: str) -> np.ndarray:
-        """The value of attribute ``key`` for every segment ("" where it has none)."""
-        values, codes = self.column_codes(key)
-        return np.array(values + [None], dtype=object)[:-1][codes]
-
-    def column_codes(self, key: str) -> tuple[list[Any], np.ndarray]:
-        """Attribute ``key`` as (its distinct values; each segment's index into them) — "" where a segment has
-        none. Integer codes make a filter one integer comparison per segment."""
-        with self._lock:
-            if key not in self._columns:
-                seen: dict[Any, int] = {}
-                codes = np.fromiter((seen.setdefault(a.get(key, ""), len(seen)) for a in self.attributes),
-                                    dtype=np.int64, count=len(self.attributes))
-                self._columns[key] = (list(seen), codes)
-            return self._columns[key]
-
-    def bm25(self) -> Any:
-        """The BM25 index over every segment's terms (bm25s; built on first use, kept in memory)."""
-        with self._lock:
-            if self._bm25 is None:
-                import bm25s
-
-                tokens = [terms(s.text) or [""] for s in self.segments]
-                model = bm25s.BM25()
-                if tokens:
-                    model.index(tokens, show_progress=False)
-                self._bm25 = model
-            return self._bm25
-
-
-_CORPORA: dict[str, Corpus] = {}
 _CODE_VECTORS: dict[tuple[str, str], np.ndarray] = {}
 _CACHE_LOCK = threading.Lock()
-
-
-def corpus_for(project: Any) -> Corpus:
-    """The project's corpus, from this process's cache when segments and attributes are unchanged (checked by a
-    fingerprint of the store, and that only after something was written: at a million segments it takes a second)."""
-    folder = str(project.folder.resolve())
-    stamp = project.store.change_stamp()
-    with _CACHE_LOCK:
-        cached = _CORPORA.get(folder)
-        if cached is not None and cached.stamp[:1] and cached.stamp[0]() is project.store and cached.stamp[1] == stamp:
-            return cached
-    key = f"{folder}:{project.store.corpus_fingerprint()}"
-    if cached is not None and cached.key == key:
-        cached.stamp = (weakref.ref(project.store), stamp)
-        return cached
-    segments = project.store.segments()
-    participants = project.store.participants()
-    documents = {d["id"]: d["attributes"] for d in project.store.documents()}
-    pool: dict[tuple, dict[str, str]] = {}  # segments of one speaker share one dict: a million segments, few people
-    attributes = [_shared(effective_attributes(s, participants, documents.get(s.document_id, {})), pool)
-                  for s in segments]
-    scopes: dict[str, str] = {}
-    for values in participants.values():
-        scopes.update(dict.fromkeys(values, "participant"))
-    for values in documents.values():
-        for k in values:
-            scopes.setdefault(k, "document")
-    vocabulary = build_vocabulary((a for a, s in zip(attributes, segments) if not s.is_interviewer),
-                                  scopes=scopes, participants=participants)
-    corpus = Corpus(
-        key=key, segments=segments, attributes=attributes,
-        row={s.id: i for i, s in enumerate(segments)}, ids=np.array([s.id for s in segments], dtype=np.int64),
-        interviewer=np.array([s.is_interviewer for s in segments], dtype=bool), vocabulary=vocabulary,
-    )
-    corpus.stamp = (weakref.ref(project.store), stamp)
-    with _CACHE_LOCK:
-        _CORPORA[folder] = corpus
-    return corpus
-
-
-def _shared(attributes: dict[str, str], pool: dict[tuple, dict[str, str]]) -> dict[str, str]:
-    try:
-        return pool.setdefault(tuple(sorted(attributes.items())), attributes)
-    except TypeError:  # an unhashable value: keep this segment's own dict
-        return attributes
 
 
 # -- the parts of a search, each a function of arrays ----------------------------------------------
@@ -168,9 +74,13 @@ def lexical_scores(corpus: Corpus, query_terms: Sequence[str]) -> tuple[np.ndarr
     if not scores.any():
         return scores, scores
     model = corpus.bm25()
+    data, segment_rows, starts = model.scores["data"], model.scores["indices"], model.scores["indptr"]
     matched = np.zeros(len(scores), dtype=np.float64)
     for term in {t for t in query_terms if t in model.vocab_dict}:
-        matched += np.asarray(model.get_scores([term])) > 0
+        column = model.vocab_dict[term]
+        if column + 1 < len(starts):  # the segments holding the term (its column of the score matrix)
+            begin, end = int(starts[column]), int(starts[column + 1])
+            matched[segment_rows[begin:end][data[begin:end] > 0]] += 1
     return matched * (float(scores.max()) + 1.0) + scores, scores
 
 
@@ -312,9 +222,9 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
         order = ranked(boost, rows)  # stable: document order among equals
 
     window = order[: max(4 * k, 40)]
-    vectors, _ = project.embed([corpus.segments[r].text for r in window])
-    kept = fold_near_duplicates(range(len(window)), np.asarray(vectors), [text_hash(corpus.segments[r].text) for r in window],
-                                limit=k)
+    texts = [corpus.text(r) for r in window]
+    vectors, _ = project.embed(texts)
+    kept = fold_near_duplicates(range(len(window)), np.asarray(vectors), [text_hash(t) for t in texts], limit=k)
     hits = []
     for position, folded in kept[:k]:
         r = int(window[position])
@@ -324,27 +234,38 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
             dense_rank=int(dense_rank[r]) or None,
             bm25=None if bm25 is None else float(bm25[r]), bm25_rank=int(bm25_rank[r]) or None,
             boost=float(boost[r]), boosted_by=boosted_by.get(r, ()),
-            folded=tuple(corpus.segments[int(window[p])].id for p in folded),
+            folded=tuple(int(corpus.ids[window[p]]) for p in folded),
         ))
     return SearchOutcome(hits, int(rows.size), None)
 
 
 def code_boost(project: Any, corpus: Corpus, understanding: Understanding,
-               codes: Sequence[Code]) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+               codes: Sequence[Code]) -> tuple[np.ndarray, "CarriedCodes"]:
     """Per row: the boost for carrying a related code (or a code below it), scaled by how related the code is,
-    and which related codes it carries."""
+    and which related codes it carries (worked out for the rows asked about: the hits)."""
     related = {c.id: c.score for c in understanding.codes}
     owners = descendants(codes, related)
     boost = np.zeros(len(corpus.segments), dtype=np.float64)
-    boosted_by: dict[int, tuple[str, ...]] = {}
-    for segment_id, carried in project.store.segments_coded_with(owners).items():
-        row = corpus.row.get(segment_id)
-        if row is None:
-            continue
-        roots = sorted({owners[c] for c in carried})
-        boost[row] = CODE_BOOST * max(related[r] for r in roots)
-        boosted_by[row] = tuple(roots)
-    return boost, boosted_by
+    coded = project.store.segments_coded_with(owners)
+    if coded:
+        rows = corpus.row.rows(np.fromiter(coded, dtype=np.int64, count=len(coded)))
+        best = np.fromiter((max(related[owners[c]] for c in carried) for carried in coded.values()),
+                           dtype=np.float64, count=len(coded))
+        boost[rows[rows >= 0]] = CODE_BOOST * best[rows >= 0]
+    return boost, CarriedCodes(coded, owners, corpus.ids)
+
+
+@dataclass(frozen=True)
+class CarriedCodes:
+    """Which related codes a row carries: ``get(row, default)`` (sorted code ids, ``default`` if none)."""
+
+    coded: dict[int, set[str]]
+    owners: dict[str, str]
+    ids: np.ndarray
+
+    def get(self, row: int, default: Any = None) -> Any:
+        carried = self.coded.get(int(self.ids[row]))
+        return tuple(sorted({self.owners[c] for c in carried})) if carried else default
 
 
 def _why_nothing_passes(corpus: Corpus, understanding: Understanding, passes: np.ndarray,
