@@ -50,7 +50,8 @@ def filter_mask(corpus: Corpus, filters: Iterable[Filter]) -> np.ndarray:
     mask = np.ones(len(corpus.segments), dtype=bool)
     for f in filters:
         values, codes = corpus.column_codes(f.key)
-        mask &= np.isin(codes, [i for i, v in enumerate(values) if v in f.values])
+        wanted = np.fromiter((v in f.values for v in values), dtype=bool, count=len(values))
+        mask &= wanted[codes]  # a table lookup per segment: np.isin sorted a million codes (8 ms)
     return mask
 
 
