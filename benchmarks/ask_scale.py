@@ -16,9 +16,10 @@ For each index kind (``exact``: the baseline; ``ivf-sq8``) the index is built (t
 opens the project and asks ten questions (with and without filters) ``rounds`` times after a warm-up,
 reporting the first question's time (a new process: corpus, BM25, index and model loaded), p50/p95 latency and
 its resident memory (VmRSS after the run, VmHWM peak). The build's phases (import, vector cache, each index)
-are timed and kept in the folder, so a run reusing it (``--keep``) reports them too. Recall: of the exact
-index's dense top 10 per question (what the IVF index's search returns, before and after Ask's exact
-re-scoring of its best 100), and the overlap of Ask's final ten quotes.
+are timed and kept in the folder, so a run reusing it (``--keep``) reports them too. Recall@10 against the exact
+index, a segment whose exact cosine ties the exact tenth counting as found (short texts repeat: which of 300
+equal "Staff" vectors is tenth is arbitrary): of Ask's dense top 10 (IVF: after Ask's exact re-scoring of its
+best 100), of the IVF index's own top 10, and of Ask's final ten quotes by text (and by segment id).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from ask_latency import QUESTIONS, ROLES, SETTINGS, texts_for  # noqa: E402
 from index.demo import sample_dir  # noqa: E402
 from index.ingest.readers.table import TableOptions  # noqa: E402
 from index.project import Project  # noqa: E402
+from index import text_hash  # noqa: E402
 from index.vectors import EXACT, IVF_SQ8, choose_kind  # noqa: E402
 
 BASES = 6000  # distinct real texts encoded with the model
@@ -173,14 +175,22 @@ def measure(folder: Path, rounds: int) -> dict:
         if not result.understood.topic_terms:
             continue
         vector = np.asarray(project.encoder.encode([result.understood.topic]), dtype=np.float32)[0]
-        raw[q] = [i for i, _ in index.search(vector, 10)[0]]
+        raw[q] = exact_cosines(project, corpus, [i for i, _ in index.search(vector, 10)[0]], vector)
         scores = dense_scores(project, corpus, vector)
         top = np.argsort(-np.nan_to_num(scores, nan=-2.0), kind="stable")[:10]
-        dense[q] = corpus.ids[top].tolist()
+        dense[q] = exact_cosines(project, corpus, corpus.ids[top].tolist(), vector)
+    quotes = {q: [[c.segment_id, text_hash(corpus.text(corpus.row[c.segment_id]))] for c in r.quotes]
+              for q, r in results.items()}
     out = {"cold": cold, "corpus": built, "timings": timings, "memory": resident, "segments": len(corpus.segments),
-           "quotes": {q: [c.segment_id for c in r.quotes] for q, r in results.items()}, "dense": dense, "raw": raw}
+           "quotes": quotes, "dense": dense, "raw": raw}
     project.close()
     return out
+
+
+def exact_cosines(project: Project, corpus, segment_ids: list[int], vector: np.ndarray) -> list[list]:
+    """``[segment id, exact cosine to the query]`` for each id (the vectors from the project's cache)."""
+    vectors, _ = project.embed([corpus.text(corpus.row[i]) for i in segment_ids])
+    return [[int(i), float(c)] for i, c in zip(segment_ids, np.asarray(vectors, dtype=np.float32) @ vector)]
 
 
 def run_kind(folder: Path, kind: str, rounds: int) -> dict:
@@ -193,9 +203,20 @@ def run_kind(folder: Path, kind: str, rounds: int) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def overlap(a: dict[str, list[int]], b: dict[str, list[int]]) -> float:
+def overlap(a: dict[str, list], b: dict[str, list], column: int = 0) -> float:
+    """Mean share of ``a``'s items per question also in ``b`` (by id, or by text hash with ``column=1``)."""
     shared = [q for q in a if q in b and a[q]]
-    return float(np.mean([len(set(a[q]) & set(b[q])) / len(a[q]) for q in shared])) if shared else float("nan")
+    return float(np.mean([len({x[column] for x in a[q]} & {x[column] for x in b[q]}) / len({x[column] for x in a[q]})
+                          for q in shared])) if shared else float("nan")
+
+
+def tie_recall(exact: dict[str, list], found: dict[str, list]) -> float:
+    """Recall@10 that counts a tie as a hit: a found segment whose exact cosine reaches the exact tenth best. Many
+    synthetic segments repeat a short text ("Staff"), so which of 300 equal vectors is "the" tenth is arbitrary."""
+    shared = [q for q in exact if q in found and exact[q]]
+    hits = [np.mean([c >= min(e for _, e in exact[q]) - 1e-5 for _, c in found[q]]) if found[q] else 0.0
+            for q in shared]
+    return float(np.mean(hits)) if hits else float("nan")
 
 
 def report(folder: Path, source: str, seconds: dict[str, float], runs: dict[str, dict]) -> None:
@@ -207,16 +228,17 @@ def report(folder: Path, source: str, seconds: dict[str, float], runs: dict[str,
     if phases:
         print("project built: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
     print(f"{'index':8} {'build s':>8} {'first ask s':>11} {'(corpus+BM25)':>13} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'RSS MB':>7} {'peak MB':>8} {'dense@10':>8} {'search@10':>9} {'quotes@10':>9}")
+          f"{'RSS MB':>7} {'peak MB':>8} {'dense@10':>8} {'search@10':>9} {'quotes@10':>9} {'same ids':>8}")
     for kind, run in runs.items():
         t = np.array(run["timings"]) * 1000
         print(f"{kind:8} {seconds[kind]:8.1f} {run['cold']:11.1f} {run['corpus']:13.1f} {np.percentile(t, 50):7.0f} "
               f"{np.percentile(t, 95):7.0f} {run['memory']['VmRSS']:7.0f} {run['memory']['VmHWM']:8.0f} "
-              f"{overlap(exact['dense'], run['dense']):8.3f} {overlap(exact['raw'], run['raw']):9.3f} "
-              f"{overlap(exact['quotes'], run['quotes']):9.3f}")
+              f"{tie_recall(exact['dense'], run['dense']):8.3f} {tie_recall(exact['dense'], run['raw']):9.3f} "
+              f"{overlap(exact['quotes'], run['quotes'], 1):9.3f} {overlap(exact['quotes'], run['quotes']):8.3f}")
     print(f"{len(next(iter(runs.values()))['timings'])} timed questions per kind; RSS after them, peak during the run")
-    print("recall vs the exact index: dense@10 = Ask's dense list (IVF: after exact re-scoring of its best 100); "
-          "search@10 = the index's own top 10; quotes@10 = Ask's final ten quotes")
+    print("recall@10 vs the exact index, a tie with the exact tenth counting as a hit: dense@10 = Ask's dense list "
+          "(IVF: after exact re-scoring of its best 100); search@10 = the index's own top 10; quotes@10 = Ask's final "
+          "ten quotes, by text (same ids: by segment id)")
 
 
 def main(argv: list[str] | None = None) -> int:

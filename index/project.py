@@ -368,10 +368,15 @@ class Project:
             sample = np.random.default_rng(0).permutation(len(texts))[: TRAIN_PER_LIST * index.lists]
             vectors, encoded = self.embed([texts[i] for i in np.sort(sample)], progress=progress)
             index.train(vectors)
-        for start in range(0, len(texts), BUILD_CHUNK):
-            vectors, fresh = self.embed(texts[start:start + BUILD_CHUNK], progress=progress)
-            index.add(vectors, ids[start:start + BUILD_CHUNK])
-            encoded += fresh
+        from tqdm.auto import tqdm
+
+        quiet = not progress or len(texts) <= BUILD_CHUNK
+        with tqdm(total=len(texts), unit="segment", desc="Indexing", disable=quiet) as bar:
+            for start in range(0, len(texts), BUILD_CHUNK):  # a million segments: a minute or two, so say so
+                vectors, fresh = self.embed(texts[start:start + BUILD_CHUNK], progress=progress)
+                index.add(vectors, ids[start:start + BUILD_CHUNK])
+                encoded += fresh
+                bar.update(len(vectors))
         index.save(self.index_dir)
         return IndexReport(len(texts), encoded, True, time.perf_counter() - began, self.encoder.identifier,
                            warnings=self.notices[noticed:], kind=index.kind)

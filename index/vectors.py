@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -45,7 +45,9 @@ EXACT, IVF_SQ8 = "exact", "ivf-sq8"
 KINDS = (EXACT, IVF_SQ8)
 APPROXIMATE_FROM = 100_000  # vectors; below this the exact index is fast enough (benchmarks/ask_scale.py)
 TRAIN_PER_LIST = 40  # k-means sample per inverted list (FAISS warns below 39)
-NPROBE = 128  # lists scanned per query (at most all): recall@10 0.985-1.0 of the raw index at 100k (benchmarks/ask_scale.py)
+LISTS_PER_ROOT = 2  # inverted lists per sqrt(vectors): finer lists find more of the nearest per vector scanned
+PROBE_SHARE = 0.2  # share of the lists a query scans (benchmarks/ask_scale_index.py: recall@10 against exact)
+NPROBE = 128  # lists scanned by an index saved before its description recorded ``nprobe``
 
 
 def choose_kind(count: int) -> str:
@@ -54,8 +56,13 @@ def choose_kind(count: int) -> str:
 
 
 def lists_for(count: int) -> int:
-    """Inverted lists for ``count`` vectors: about sqrt(count), each with enough vectors to train on."""
-    return int(max(1, min(round(np.sqrt(max(count, 1))), max(count, 1) // TRAIN_PER_LIST, 65_536)))
+    """Inverted lists for ``count`` vectors: about 2 sqrt(count), each with enough vectors to train on."""
+    return int(max(1, min(round(LISTS_PER_ROOT * np.sqrt(max(count, 1))), max(count, 1) // TRAIN_PER_LIST, 65_536)))
+
+
+def nprobe_for(lists: int) -> int:
+    """Lists a query scans: :data:`PROBE_SHARE` of them (at least one)."""
+    return int(max(1, min(lists, np.ceil(PROBE_SHARE * lists))))
 
 
 class IndexCorruptError(IndexMismatchError):
@@ -85,12 +92,19 @@ def _as_ids(ids: Iterable[int] | np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.int64)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temp file in the same folder, fsync, then ``os.replace``: readers never see half a file."""
+def _write_atomic(path: Path, data: bytes | Callable[[str], None]) -> None:
+    """Write to a temp file in the same folder, fsync, then ``os.replace``: readers never see half a file.
+
+    ``data`` is the bytes, or a function that writes the temp file given its path (FAISS writes a large index
+    straight to the file, instead of into a buffer of its size and then a copy of that).
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "r+b") as handle:
+            if callable(data):
+                data(tmp)
+            else:
+                handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -133,7 +147,7 @@ class VectorIndex:
         self.model = str(model)
         self.kind = kind
         self.lists = 0 if kind == EXACT else int(lists or 1)
-        self.nprobe = 0 if kind == EXACT else min(NPROBE, self.lists)
+        self.nprobe = 0 if kind == EXACT else nprobe_for(self.lists)
         if kind == EXACT:
             inner = faiss.IndexFlatIP(self.dimension)
         else:
@@ -292,7 +306,7 @@ class VectorIndex:
 
         index_path, meta_path = self.paths(directory, name)
         index_path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(index_path, faiss.serialize_index(self._index).tobytes())
+        _write_atomic(index_path, lambda tmp: faiss.write_index(self._index, tmp))
         meta = {
             "format": META_FORMAT,
             "model": self.model,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from index.project import Project
-from index.vectors import EXACT, IVF_SQ8, IndexCorruptError, VectorIndex, choose_kind, lists_for
+from index.vectors import EXACT, IVF_SQ8, IndexCorruptError, VectorIndex, choose_kind, lists_for, nprobe_for
 from suggest.ask.answer import ask
 from suggest.ask.retrieval import corpus_for
 
@@ -32,7 +32,9 @@ def test_kind_follows_the_size(monkeypatch):
     monkeypatch.setattr("index.vectors.APPROXIMATE_FROM", 1000)
     assert choose_kind(999) == EXACT and choose_kind(1000) == IVF_SQ8
     assert VectorIndex.for_count(8, "m", 10).kind == EXACT
-    assert lists_for(1_000_000) == 1000 and lists_for(4000) == 63 and lists_for(10) == 1  # sqrt, >= 40 per list
+    assert lists_for(1_000_000) == 2000 and lists_for(40_000) == 400 and lists_for(10) == 1  # 2 sqrt(n)
+    assert lists_for(4000) == 100  # at least 40 vectors per list to train on
+    assert nprobe_for(2000) == 400 and nprobe_for(3) == 1 and nprobe_for(1) == 1  # a fifth of the lists
 
 
 def test_ivf_finds_nearly_what_exact_finds_and_must_be_trained_first():

@@ -43,6 +43,15 @@ class AskQueries:
                 out.setdefault(int(segment_id), set()).add(code_id)
         return out
 
+    def codings_with(self, code_ids: Iterable[str]) -> list[tuple[int, str]]:
+        """``(segment id, code id)`` of every coding with one of ``code_ids`` (by any coder; repeats kept): the
+        rows themselves, for a caller that works on arrays (Ask at a million segments)."""
+        ids = list(code_ids)
+        if not ids:
+            return []
+        sql = f"SELECT segment_id, code_id FROM codings WHERE code_id IN ({','.join('?' * len(ids))})"
+        return self.db.execute(sql, ids).fetchall()
+
     def coders_by_code(self, segment_ids: Iterable[int]) -> dict[int, dict[str, list[str]]]:
         """Segment id -> code id -> the coders who coded it, for the segments given (codings in the order made)."""
         ids = list(segment_ids)

@@ -3,7 +3,8 @@
 With an exact index (every project below :data:`index.vectors.APPROXIMATE_FROM` segments) every segment gets
 its cosine from one matrix-vector product, and Ask ranks every segment as it always did. With the IVF index of a
 large project, only the :data:`CANDIDATES` nearest segments that pass the filters are scored (the rest are NaN),
-the best :data:`RERANK` of them exactly from the vector cache (8-bit codes blur near-ties), and each ranked list
+the best :data:`RERANK` of them exactly from the vector cache (8-bit codes blur near-ties; the rest keep their
+approximate score, never above the lowest exact one, so none jumps ahead of a re-scored segment), and each ranked list
 Ask fuses is cut to its best :data:`CANDIDATES` rows: a row ranked past 1,000 adds under 1/1060 to a fused score.
 The index is cached per process, keyed by its files' size and time and by the corpus.
 """
@@ -75,6 +76,8 @@ def dense_scores(project: Any, corpus: Any, query_vector: np.ndarray,
         best = rows[:RERANK]  # 8-bit codes blur near-ties: the best few get their exact cosine from the vector cache
         vectors, _ = project.embed([corpus.text(r) for r in best])
         scores[best] = np.asarray(vectors, dtype=np.float32) @ np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        rest = rows[RERANK:]  # an approximate score can be a little above the exact one: rank these after the best
+        scores[rest] = np.minimum(scores[rest], scores[best].min())
     return scores
 
 

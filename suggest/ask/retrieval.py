@@ -243,30 +243,33 @@ def search(project: Any, understanding: Understanding, query_vector: np.ndarray 
 def code_boost(project: Any, corpus: Corpus, understanding: Understanding,
                codes: Sequence[Code]) -> tuple[np.ndarray, "CarriedCodes"]:
     """Per row: the boost for carrying a related code (or a code below it), scaled by how related the code is,
-    and which related codes it carries (worked out for the rows asked about: the hits)."""
+    and which related codes it carries (worked out for the rows asked about: the hits). On arrays: at a million
+    segments a question's related codes can sit on tens of thousands of them."""
     related = {c.id: c.score for c in understanding.codes}
     owners = descendants(codes, related)
     boost = np.zeros(len(corpus.segments), dtype=np.float64)
-    coded = project.store.segments_coded_with(owners)
-    if coded:
-        rows = corpus.row.rows(np.fromiter(coded, dtype=np.int64, count=len(coded)))
-        best = np.fromiter((max(related[owners[c]] for c in carried) for carried in coded.values()),
-                           dtype=np.float64, count=len(coded))
-        boost[rows[rows >= 0]] = CODE_BOOST * best[rows >= 0]
-    return boost, CarriedCodes(coded, owners, corpus.ids)
+    pairs = project.store.codings_with(owners)
+    segment_ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+    code_ids = [p[1] for p in pairs]
+    if pairs:
+        rows = corpus.row.rows(segment_ids)
+        weight = np.fromiter((CODE_BOOST * related[owners[c]] for c in code_ids), dtype=np.float64, count=len(pairs))
+        np.maximum.at(boost, rows[rows >= 0], weight[rows >= 0])
+    return boost, CarriedCodes(segment_ids, code_ids, owners, corpus.ids)
 
 
 @dataclass(frozen=True)
 class CarriedCodes:
     """Which related codes a row carries: ``get(row, default)`` (sorted code ids, ``default`` if none)."""
 
-    coded: dict[int, set[str]]
-    owners: dict[str, str]
-    ids: np.ndarray
+    segment_ids: np.ndarray  # per coding with a related code (or one below it)
+    code_ids: list[str]
+    owners: dict[str, str]  # code -> the related code it belongs to
+    ids: np.ndarray  # segment id per corpus row
 
     def get(self, row: int, default: Any = None) -> Any:
-        carried = self.coded.get(int(self.ids[row]))
-        return tuple(sorted({self.owners[c] for c in carried})) if carried else default
+        where = np.flatnonzero(self.segment_ids == self.ids[row])
+        return tuple(sorted({self.owners[self.code_ids[i]] for i in where})) if where.size else default
 
 
 def _why_nothing_passes(corpus: Corpus, understanding: Understanding, passes: np.ndarray,
