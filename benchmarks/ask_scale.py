@@ -161,12 +161,13 @@ def measure(folder: Path, rounds: int) -> dict:
     ask(project, QUESTIONS[0])  # ... and loads: the vector index and the model
     cold = time.perf_counter() - began
     results = {q: ask(project, q) for q in QUESTIONS}
-    timings = []
+    timings, cpu = [], []
     for _ in range(rounds):
         for question in QUESTIONS:
-            began = time.perf_counter()
+            began, used = time.perf_counter(), time.process_time()
             ask(project, question)
             timings.append(time.perf_counter() - began)
+            cpu.append(time.process_time() - used)  # CPU time of all this process's threads: not the queue for a core
     resident = memory()  # before the recall checks below load the index a second time
     corpus = corpus_for(project)
     index = project.load_index()
@@ -181,7 +182,7 @@ def measure(folder: Path, rounds: int) -> dict:
         dense[q] = exact_cosines(project, corpus, corpus.ids[top].tolist(), vector)
     quotes = {q: [[c.segment_id, text_hash(corpus.text(corpus.row[c.segment_id]))] for c in r.quotes]
               for q, r in results.items()}
-    out = {"cold": cold, "corpus": built, "timings": timings, "memory": resident, "segments": len(corpus.segments),
+    out = {"cold": cold, "corpus": built, "timings": timings, "cpu": cpu, "memory": resident, "segments": len(corpus.segments),
            "quotes": quotes, "dense": dense, "raw": raw}
     project.close()
     return out
@@ -228,14 +229,17 @@ def report(folder: Path, source: str, seconds: dict[str, float], runs: dict[str,
     if phases:
         print("project built: " + ", ".join(f"{k} {v:.0f} s" for k, v in phases.items()))
     print(f"{'index':8} {'build s':>8} {'first ask s':>11} {'(corpus+BM25)':>13} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'RSS MB':>7} {'peak MB':>8} {'dense@10':>8} {'search@10':>9} {'quotes@10':>9} {'same ids':>8}")
+          f"{'CPU p50/p95':>11} {'RSS MB':>7} {'peak MB':>8} {'dense@10':>8} {'search@10':>9} {'quotes@10':>9} "
+          f"{'same ids':>8}")
     for kind, run in runs.items():
-        t = np.array(run["timings"]) * 1000
+        t, cpu = np.array(run["timings"]) * 1000, np.array(run["cpu"]) * 1000
         print(f"{kind:8} {seconds[kind]:8.1f} {run['cold']:11.1f} {run['corpus']:13.1f} {np.percentile(t, 50):7.0f} "
-              f"{np.percentile(t, 95):7.0f} {run['memory']['VmRSS']:7.0f} {run['memory']['VmHWM']:8.0f} "
+              f"{np.percentile(t, 95):7.0f} {np.percentile(cpu, 50):5.0f}/{np.percentile(cpu, 95):5.0f} "
+              f"{run['memory']['VmRSS']:7.0f} {run['memory']['VmHWM']:8.0f} "
               f"{tie_recall(exact['dense'], run['dense']):8.3f} {tie_recall(exact['dense'], run['raw']):9.3f} "
               f"{overlap(exact['quotes'], run['quotes'], 1):9.3f} {overlap(exact['quotes'], run['quotes']):8.3f}")
-    print(f"{len(next(iter(runs.values()))['timings'])} timed questions per kind; RSS after them, peak during the run")
+    print(f"{len(next(iter(runs.values()))['timings'])} timed questions per kind (ms; CPU: the process's CPU time per "
+          "question, what a core of its own would take); RSS after them, peak during the run")
     print("recall@10 vs the exact index, a tie with the exact tenth counting as a hit: dense@10 = Ask's dense list "
           "(IVF: after exact re-scoring of its best 100); search@10 = the index's own top 10; quotes@10 = Ask's final "
           "ten quotes, by text (same ids: by segment id)")

@@ -150,3 +150,20 @@ def test_the_corpus_cache_sees_writes_from_another_connection(project, tmp_path)
     other.close()
     second = corpus_for(project)
     assert second is not first and {a.get("gender") for a in second.attributes} >= {"unknown"}
+
+
+def test_approximate_scores_never_rank_above_the_exactly_re_scored_best(project, monkeypatch):
+    from suggest.ask import dense
+
+    monkeypatch.setattr("index.vectors.APPROXIMATE_FROM", 10)
+    monkeypatch.setattr(dense, "RERANK", 3)
+    assert project.build_index().kind == IVF_SQ8
+    corpus = corpus_for(project)
+    query = np.asarray(project.encoder.encode(["nurses on the night shift"]), dtype=np.float32)[0]
+    scores = dense.dense_scores(project, corpus, query)
+    vectors, _ = project.embed([corpus.text(r) for r in range(len(corpus.segments))])
+    exact = np.asarray(vectors, dtype=np.float32) @ query
+    order = np.argsort(-np.nan_to_num(scores, nan=-2.0), kind="stable")
+    best, rest = order[:3], order[3:][np.isfinite(scores[order[3:]])]
+    np.testing.assert_allclose(scores[best], exact[best], rtol=0, atol=1e-6)  # the best three: exact cosines
+    assert rest.size > 0 and scores[rest].max() <= scores[best].min()
