@@ -82,3 +82,21 @@ def test_terms_matched_are_counted_from_each_terms_column(project):
     matched = sum((np.asarray(model.get_scores([t])) > 0).astype(float) for t in set(query))
     np.testing.assert_array_equal(key, matched * (float(scores.max()) + 1.0) + scores)
     assert matched.max() >= 2  # a segment with two of the terms ranks above any with one
+
+
+def test_the_codings_table_is_read_again_after_a_write(project):
+    from index.types import Code
+
+    with project.store.transaction():
+        project.store.upsert_codes([Code("c1", "Care"), Code("c2", "Parking")])
+    corpus = corpus_for(project)
+    first_segment, second_segment = (s.id for s in project.store.segments()[:2])
+    with project.store.transaction():
+        project.store.add_codings([(first_segment, "c1", "ann", "human")])
+    table = corpus.codings(project.store, ["c1", "c2"])
+    assert corpus.codings(project.store, ["c1", "c2"]) is table  # nothing written: the same arrays
+    assert [corpus.ids[r] for r in table.rows[table.of({"c1"})]] == [first_segment] and not table.of({"c2"}).any()
+    with project.store.transaction():
+        project.store.add_codings([(second_segment, "c2", "ann", "human")])
+    again = corpus.codings(project.store, ["c1", "c2"])
+    assert again is not table and [corpus.ids[r] for r in again.rows[again.of({"c2"})]] == [second_segment]

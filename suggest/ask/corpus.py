@@ -150,6 +150,7 @@ class Corpus:
     participants: list[str | None] = field(default_factory=list)  # the participant per row
     stamp: tuple = field(default=(), repr=False)  # (the store, its change stamp) when ``key`` was last checked
     _bm25: Any = field(default=None, repr=False)
+    _codings: tuple = field(default=(), repr=False)  # (the store, its change stamp, CodingTable)
     _columns: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -173,12 +174,43 @@ class Corpus:
                 self._columns[key] = (list(seen), codes)
             return self._columns[key]
 
+    def codings(self, store: Any, code_ids: Sequence[str]) -> "CodingTable":
+        """Every coding with one of ``code_ids`` (the codebook) as arrays, read again only after the database
+        changed: at a million segments a question's related codes sat on 45,000 segments, and reading those rows
+        took 60 ms a question; a lookup over the arrays takes about one."""
+        stamp = store.change_stamp()
+        with self._lock:
+            if self._codings and self._codings[0]() is store and self._codings[1] == (stamp, tuple(code_ids)):
+                return self._codings[2]
+        pairs = store.codings_with(code_ids)
+        names = sorted({code for _, code in pairs})
+        index = {code: i for i, code in enumerate(names)}
+        table = CodingTable(names, self.row.rows(np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))),
+                            np.fromiter((index[p[1]] for p in pairs), dtype=np.int64, count=len(pairs)))
+        with self._lock:
+            self._codings = (weakref.ref(store), (stamp, tuple(code_ids)), table)
+        return table
+
     def bm25(self) -> Any:
         """The BM25 index over every segment's terms (bm25s; built on first use, kept in memory)."""
         with self._lock:
             if self._bm25 is None:
                 self._bm25 = build_bm25(self.segments)
             return self._bm25
+
+
+@dataclass(frozen=True)
+class CodingTable:
+    """Codings as arrays: per coding its corpus row (-1: a segment not in the corpus) and its code's index."""
+
+    codes: list[str]
+    rows: np.ndarray
+    code: np.ndarray
+
+    def of(self, code_ids: Any) -> np.ndarray:
+        """True per coding whose code is one of ``code_ids``."""
+        wanted = np.fromiter((c in code_ids for c in self.codes), dtype=bool, count=len(self.codes))
+        return wanted[self.code] & (self.rows >= 0)
 
 
 def build_bm25(segments: Sequence[Segment]) -> Any:

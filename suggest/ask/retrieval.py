@@ -248,28 +248,27 @@ def code_boost(project: Any, corpus: Corpus, understanding: Understanding,
     related = {c.id: c.score for c in understanding.codes}
     owners = descendants(codes, related)
     boost = np.zeros(len(corpus.segments), dtype=np.float64)
-    pairs = project.store.codings_with(owners)
-    segment_ids = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
-    code_ids = [p[1] for p in pairs]
-    if pairs:
-        rows = corpus.row.rows(segment_ids)
-        weight = np.fromiter((CODE_BOOST * related[owners[c]] for c in code_ids), dtype=np.float64, count=len(pairs))
-        np.maximum.at(boost, rows[rows >= 0], weight[rows >= 0])
-    return boost, CarriedCodes(segment_ids, code_ids, owners, corpus.ids)
+    table = corpus.codings(project.store, [c.id for c in codes])
+    chosen = table.of(owners)
+    if chosen.any():
+        weight = np.array([CODE_BOOST * related[owners[c]] if c in owners else 0.0 for c in table.codes])
+        best = np.full(len(boost), -np.inf)
+        np.maximum.at(best, table.rows[chosen], weight[table.code[chosen]])
+        boost[np.isfinite(best)] = best[np.isfinite(best)]
+    return boost, CarriedCodes(table, chosen, owners)
 
 
 @dataclass(frozen=True)
 class CarriedCodes:
     """Which related codes a row carries: ``get(row, default)`` (sorted code ids, ``default`` if none)."""
 
-    segment_ids: np.ndarray  # per coding with a related code (or one below it)
-    code_ids: list[str]
+    table: Any  # suggest.ask.corpus.CodingTable
+    chosen: np.ndarray  # per coding: its code is related (or below one)
     owners: dict[str, str]  # code -> the related code it belongs to
-    ids: np.ndarray  # segment id per corpus row
 
     def get(self, row: int, default: Any = None) -> Any:
-        where = np.flatnonzero(self.segment_ids == self.ids[row])
-        return tuple(sorted({self.owners[self.code_ids[i]] for i in where})) if where.size else default
+        where = np.flatnonzero(self.chosen & (self.table.rows == row))
+        return tuple(sorted({self.owners[self.table.codes[self.table.code[i]]] for i in where})) if where.size else default
 
 
 def _why_nothing_passes(corpus: Corpus, understanding: Understanding, passes: np.ndarray,
