@@ -7,7 +7,9 @@
 ``clauses.py``         a question as tokens tagged by clause (topic / person / place), for the parser
 ``related_codes.py``   codes the question names or describes (by id, words, or meaning): they lift, never filter
 ``words.py``           stopwords, cue words, synonyms and the light stemmer shared by the parser and BM25
-``retrieval.py``       the corpus, BM25 + dense search fused by rank, the code boost, near-duplicate folding
+``corpus.py``          the corpus cache: every segment as columns (texts, arrays, shared attribute dicts), its BM25
+                       index, the codings as arrays; built once per process, read again after a write
+``retrieval.py``       BM25 + dense search fused by rank, the code boost, near-duplicate folding
 ``dense.py``           the dense half: the vector index against the question (all segments, or a large project's
                        nearest 1,000), and the ranked lists cut to size
 ``answer.py``          :func:`ask` → quote cards (:func:`answer_understood` for a question already understood),

@@ -12,7 +12,7 @@ Why codes boost and do not filter: codings are incomplete by nature (that is why
 so coded segments rise by as much as a first place in one list, and uncoded ones still appear.
 
 Per-process caches, keyed so they cannot go stale: the segments with their effective attributes and the
-BM25 index (keyed by the project's segment ids, document and participant attributes), the FAISS index
+BM25 index (``corpus.py``; keyed by the project's segment ids, document and participant attributes), the FAISS index
 (keyed by its files' size and time; see ``dense.py``), code vectors (by model and code text). Nothing is written to disk:
 the BM25 index lives in memory and is rebuilt in a second when a new process first asks.
 """
