@@ -5,6 +5,7 @@ question.
                           prototypes, calibration → **where a suggestion's code and score are chosen**
 ``neighbours.py``         the k most similar examples: exact blocked matrix product, FAISS past 20,000 examples
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
+``squared_hinge.py``      its SVMs (LinearSVC's objective) for all codes in one Newton solve
 ``prototypes.py``         the prototype channel's similarity: codebook text, and the code's examples beside it
 ``example_stats.py``      per-code sums and counts over the examples, updated by each decision (scoring reads no
                           example matrix)

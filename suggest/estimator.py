@@ -30,6 +30,11 @@ scores is mostly noise (NHS, 5 examples per code: micro-F1 0.269 → 0.42). A se
 under its threshold gets no confident suggestion.
 
 ``punctuation`` (off by default: no gain measured) lets the linear channel see '?' and '!' as words.
+
+``solver`` is how the fit is computed (``benchmarks/fit_speed.py``). ``"newton"`` (default): the linear channel's
+SVMs for all codes in one Newton solve (:mod:`suggest.squared_hinge`); calibration folds reuse the fit's TF-IDF
+rows (vocabulary and idf from the texts alone) and stop once :data:`CALIBRATION_ENOUGH` examples have out-of-fold
+scores. ``"liblinear"``: the fit before, one ``LinearSVC`` per code and a vocabulary per fold, every fold scored.
 """
 
 from __future__ import annotations
@@ -52,6 +57,11 @@ from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
 VERSION = "codeseed-suggester/3"  # 3: the learned blend by default
+# Calibration scores folds until this many examples have out-of-fold scores (each fold costs a fit on the rest):
+# with 5 folds, every fold below 2,500 examples, two of five at 5,000, one of five from 10,000 on (2,000 or more
+# scored examples then). Not with solver="liblinear" (the fit before: every fold scored).
+CALIBRATION_ENOUGH = 2_000
+SCORING_CELLS = 32_000_000  # queries x examples scored at once in calibration (128 MB of float32 similarities)
 
 
 @dataclass(frozen=True)
@@ -103,6 +113,7 @@ class CodeSuggester:
         punctuation: bool = False,
         threshold_shrinkage: float = 10.0,
         learned_blend: bool = True,
+        solver: str = "newton",
     ) -> None:
         self.k = k
         self.power = power
@@ -121,6 +132,7 @@ class CodeSuggester:
         self.punctuation = punctuation
         self.threshold_shrinkage = threshold_shrinkage
         self.learned_blend = learned_blend
+        self.solver = solver
 
     # -- parameters and version --------------------------------------------------------------------
     def get_params(self) -> dict:
@@ -128,7 +140,7 @@ class CodeSuggester:
             "k", "power", "knn_weight", "linear", "linear_C", "min_linear_examples", "prototype_strength",
             "temperature", "negative_power", "calibration_folds", "min_threshold_examples",
             "default_threshold", "evidence_per_code", "example_prototypes", "punctuation", "threshold_shrinkage",
-            "learned_blend")}
+            "learned_blend", "solver")}
 
     @property
     def version(self) -> str:
@@ -166,14 +178,19 @@ class CodeSuggester:
         self.prototypes_ = None if prototypes is None else np.asarray(prototypes, dtype=np.float32)
         self._set_examples(vectors, examples, list(texts) if texts is not None else None)
         self._fit_linear()
+        self._uncalibrated()
+        if calibrate:
+            self._calibrate(vectors, examples, texts)
+        if self.linear_ is not None:
+            self.linear_.release()
+        return self
+
+    def _uncalibrated(self) -> None:
         self.rejections_: dict[str, list[tuple[int, np.ndarray]]] = {}
         self.platt_ = (1.0, 0.0)
         self.stack_: LearnedBlend | None = None
         self.thresholds_ = np.full(len(self.codes_), self.default_threshold)
         self.calibrated_ = False
-        if calibrate:
-            self._calibrate(vectors, examples, texts)
-        return self
 
     def _set_examples(self, vectors: np.ndarray, examples: Sequence[Example], texts: list[str] | None) -> None:
         self.examples_ = [Example(e.segment_id, dict(e.codes), e.group) for e in examples]
@@ -188,14 +205,37 @@ class CodeSuggester:
                     self.Y_[row, self._column[code]] = 1
         self._row_of = {e.segment_id: i for i, e in enumerate(self.examples_)}
 
-    def _fit_linear(self) -> None:
+    def _fit_linear(self, parent: LinearChannel | None = None, rows: np.ndarray | None = None) -> None:
+        """The linear channel; with ``parent``, refitted on its ``rows`` (a calibration fold) from its features."""
         self.linear_ = None
         if self.linear and self.texts_ is not None and len(self.examples_) >= 2 * self.min_linear_examples:
-            channel = LinearChannel(C=self.linear_C, min_positives=self.min_linear_examples,
-                                    punctuation=self.punctuation)
-            self.linear_ = channel.fit(self.texts_, self.vectors_, self.Y_)
-            if not channel.fitted_.any():
+            if parent is not None:
+                self.linear_ = parent.refit(rows, self.vectors_, self.Y_)
+            else:
+                channel = LinearChannel(C=self.linear_C, min_positives=self.min_linear_examples,
+                                        punctuation=self.punctuation, solver=self.solver)
+                self.linear_ = channel.fit(self.texts_, self.vectors_, self.Y_)
+            if not self.linear_.fitted_.any():
                 self.linear_ = None
+
+    def _fold_model(self, vectors: np.ndarray, examples: Sequence[Example], texts: Sequence[str] | None,
+                    train: np.ndarray) -> "CodeSuggester":
+        """An uncalibrated suggester of the same parameters taught the ``train`` rows only (one calibration fold).
+
+        With the Newton solver its linear channel reuses this fit's TF-IDF rows (vocabulary and idf come from
+        the texts, never from codes) instead of learning a vocabulary per fold, as ``solver="liblinear"`` does.
+        """
+        subset = [texts[i] for i in train] if texts is not None else None
+        if self.solver == "liblinear" or self.linear_ is None:
+            return CodeSuggester(**self.get_params()).fit(
+                vectors[train], [examples[i] for i in train], codes=self.codes_, texts=subset,
+                prototypes=self.prototypes_, calibrate=False)
+        inner = CodeSuggester(**self.get_params())
+        inner.codes_, inner._column, inner.prototypes_ = self.codes_, self._column, self.prototypes_
+        inner._set_examples(vectors[train], [examples[i] for i in train], subset)
+        inner._fit_linear(self.linear_, train)
+        inner._uncalibrated()
+        return inner
 
     def _calibrate(self, vectors: np.ndarray, examples: Sequence[Example], texts: Sequence[str] | None) -> None:
         """Out-of-fold scores → Platt scaling and per-code thresholds. Needs a few examples and groups."""
@@ -204,15 +244,19 @@ class CodeSuggester:
         if len(folds) < 2 or self.Y_.sum() == 0:
             return
         oof = np.full((*self.Y_.shape, len(FEATURES) if self.learned_blend else 1), np.nan)
+        scored = np.zeros(len(oof), dtype=bool)
         for train, test in folds:
-            inner = CodeSuggester(**self.get_params()).fit(
-                vectors[train], [examples[i] for i in train], codes=self.codes_,
-                texts=[texts[i] for i in train] if texts is not None else None,
-                prototypes=self.prototypes_, calibrate=False)
-            oof[test] = inner.channel_scores(vectors[test], [texts[i] for i in test] if texts is not None else None)
+            if self.solver != "liblinear" and scored.sum() >= CALIBRATION_ENOUGH:
+                break  # enough out-of-fold scores: the other folds' fits would cost minutes and add little
+            inner = self._fold_model(vectors, examples, texts, train)
+            # in blocks: memory stays bounded even where a channel compares every query with every example
+            for block in np.array_split(test, int(np.ceil(len(test) * len(train) / SCORING_CELLS))):
+                oof[block] = inner.channel_scores(vectors[block],
+                                                  [texts[i] for i in block] if texts is not None else None)
+            scored[test] = True
         self.platt_, self.stack_, probabilities = fit_calibration(oof, self.Y_, learned=self.learned_blend)
         self.thresholds_, self.global_threshold_ = choose_thresholds(
-            probabilities, self.Y_, min_positives=self.min_threshold_examples,
+            probabilities[scored], self.Y_[scored], min_positives=self.min_threshold_examples,
             shrinkage=self.threshold_shrinkage)
         self.calibrated_ = True
 
