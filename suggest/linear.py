@@ -116,7 +116,25 @@ class LinearChannel:
         words = self.coef_.shape[1] - vectors.shape[1]  # coef_ columns: [TF-IDF | embedding]
         margins = vectors @ self.coef_[:, words:].T + self.intercept_
         if self.vectorizer_ is not None:
-            margins += self.vectorizer_.transform(texts) @ self.coef_[:, :words].T
+            margins += word_margins(self.vectorizer_.transform(texts), self.coef_[:, :words])
         scores = 1.0 / (1.0 + np.exp(-self.squash * np.asarray(margins)))
         scores[:, ~self.fitted_] = np.nan
         return scores
+
+
+def word_margins(X, weights: np.ndarray, *, block: int = 2000) -> np.ndarray:
+    """``X @ weights.T`` for sparse rows ``X`` (n, words) and dense ``weights`` (codes, words), reading only the
+    weight columns of the words present. The plain product made scipy copy all of ``weights`` in column order
+    first: 17 ms for one segment with a 200,000-word vocabulary (100,000 examples), against microseconds here."""
+    import scipy.sparse as sp
+
+    X = X.tocsr()
+    out = np.zeros((X.shape[0], weights.shape[0]))
+    for start in range(0, X.shape[0], block):
+        rows = X[start:start + block]
+        if rows.nnz == 0:
+            continue
+        contributions = (weights[:, rows.indices] * rows.data).T  # (nnz, codes): each stored word's part
+        owner = sp.csr_matrix((np.ones(rows.nnz), np.arange(rows.nnz), rows.indptr), shape=(rows.shape[0], rows.nnz))
+        out[start:start + rows.shape[0]] = owner @ contributions  # each row's words summed
+    return out

@@ -154,3 +154,19 @@ def test_calibration_stops_scoring_folds_once_enough_examples_have_scores(monkey
     assert model.calibrated_ and np.isfinite(model.thresholds_).all() and 0 < model.global_threshold_ < 1
     old = out_of_fold_scores(monkeypatch, vectors, texts, labels, solver="liblinear")
     assert not np.isnan(old).any()  # the fit before scores every fold
+
+
+def test_word_margins_equal_the_sparse_product_across_blocks_and_empty_rows():
+    import scipy.sparse as sp
+
+    from suggest.linear import word_margins
+
+    rng = np.random.default_rng(5)
+    X = sp.random(11, 40, density=0.15, format="lil", random_state=2)
+    X[4] = 0  # a text with no known word
+    X = X.tocsr()
+    X.eliminate_zeros()
+    weights = rng.normal(size=(3, 60))[:, :40]  # a column slice, as decision() passes it
+    for block in (1, 3, 100):
+        np.testing.assert_allclose(word_margins(X, weights, block=block), X @ weights.T, atol=1e-12)
+    assert not word_margins(X, weights)[4].any()
