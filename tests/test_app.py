@@ -115,7 +115,14 @@ def test_an_index_error_in_ask_is_shown_as_the_apps_message(coding_app):
     assert out[0] == messages and out[1]["visible"] is True
     with open(ask.export(chats, "ana"), encoding="utf-8") as exported:
         assert exported.read().count("### staff kind") == 1  # the turn that failed is not kept
-    assert [m["role"] for m in ask.history(chats, "ana")[0]] == ["user", "assistant"]
+    restored = ask.history(chats, "ana")
+    assert [m["role"] for m in restored[0]] == ["user", "assistant"]
+    # opening the tab restores the chat but leaves the question box alone (a question typed meanwhile stays);
+    # sending a question clears it
+    import gradio as gr
+
+    question_box = 2 + ask.MAX_CHIPS
+    assert restored[question_box] == gr.update() and ask.send(chats, "ana", "staff kind", [])[question_box] == ""
     # the model for summaries: only one on this machine, and the tab says where it runs
     assert "is not on this machine" in ask.set_model(chats, "openai-compatible:http://10.0.0.9:8080/v1:m")
     assert chats.llm is None

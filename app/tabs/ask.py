@@ -68,14 +68,17 @@ def _outputs(conversation, messages: list[dict], reply=None) -> tuple:
 
 
 def history(chats: Chats, coder: str | None) -> tuple:
-    """The coder's conversation as kept in the project (after a reload or a restart)."""
+    """The coder's conversation as kept in the project (after a reload or a restart). The question box is left
+    as it is: this runs when the tab is opened, and a question typed before it returns must not be wiped."""
     with chats.app.lock:
         conversation = chats.of(coder)
         messages = []
         for turn in conversation.history():
             messages += [{"role": "user", "content": esc(turn["question"])},
                          {"role": "assistant", "content": render_turn(turn["answer"])}]
-        return _outputs(conversation, messages)
+        outputs = list(_outputs(conversation, messages))
+        outputs[2 + MAX_CHIPS] = gr.update()  # chat, the no-filter note, the chips, then the question box
+        return tuple(outputs)
 
 
 def send(chats: Chats, coder: str | None, question: str, messages: list[dict] | None) -> tuple:
