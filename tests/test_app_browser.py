@@ -7,6 +7,8 @@ test also watches Python's own sockets: nothing may connect anywhere but this ma
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import importlib.util
 import ipaddress
 import socket
@@ -94,19 +96,28 @@ def requested() -> list[str]:
     return []
 
 
-@pytest.fixture
-def page_for(browser, requested):
+@contextmanager
+def page_factory(browser, requested: list[str], timeout_ms: int):
+    """``make()`` opens a page in a context of its own (a coder of their own); all are closed at the end."""
     pages = []
 
     def make():
         page = bench.new_page(browser, requested)
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(timeout_ms)
         pages.append(page)
         return page
 
-    yield make
-    for page in pages:
-        page.context.close()
+    try:
+        yield make
+    finally:
+        for page in pages:
+            page.context.close()
+
+
+@pytest.fixture
+def page_for(browser, requested):
+    with page_factory(browser, requested, 20_000) as make:
+        yield make
 
 
 def store_rows(folder: Path, coder: str) -> tuple[list[dict], list[dict]]:

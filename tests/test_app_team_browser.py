@@ -4,19 +4,12 @@ the round lifts the blinds. Debian's Chromium, headless, driven by Playwright, o
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from index.demo import build_demo
 from index.project import Project
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("app_latency", ROOT / "benchmarks" / "app_latency.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
-
+from test_app_browser import bench, page_factory  # the app_latency helpers, loaded once
 import playwright.sync_api  # noqa: E402,F401  part of the dev install: missing, the suite fails rather than skips
 
 
@@ -36,17 +29,8 @@ def pages(served):
     requested: list[str] = []
     with sync_playwright() as p:
         chromium = bench.launch_browser(p)
-        made = []
-
-        def make():
-            page = bench.new_page(chromium, requested)
-            page.set_default_timeout(30_000)
-            made.append(page)
-            return page
-
-        yield make
-        for page in made:
-            page.context.close()
+        with page_factory(chromium, requested, 30_000) as make:
+            yield make
         chromium.close()
     assert sorted({h for h in requested if h not in bench.LOCAL}) == []
 
