@@ -28,33 +28,49 @@ CG_FORCING = 0.1  # each Newton step's CG stops at ||residual|| <= CG_FORCING * 
 MAX_NEWTON = 50
 ADAPTIVE = False
 MAX_CG = 250
+# From this many examples on, the Newton iterations start from the solution on a fifth of them (seeded, so a fit
+# is still a function of its data alone): about 30% fewer products on all of them at 50,000 NHS comments.
+SAMPLE_START_FROM = 25_000
 
 
 class Blocks:
-    """X = [sparse | dense | 1]: products with a (p + q + 1, m) stack of weight columns, and back."""
+    """X = [sparse | dense | 1]: products with a (p + q + 1, m) stack of weight columns, and back.
+
+    Products come in two precisions: float64 (:meth:`times`, :meth:`transpose_times`) for the gradient and the
+    margins, which decide convergence, and float32 (``single=True``) for the conjugate-gradient steps, which only
+    need a direction whose error is small beside the current gradient (float32 rounding is relative to the
+    vectors multiplied, so it shrinks with the gradient). Float32 halves the bytes read and doubles BLAS's rate:
+    at 100,000 NHS comments the products were most of the fit."""
 
     def __init__(self, sparse, dense: np.ndarray) -> None:
         self.sparse = sparse
         self.sparse_t = sparse.T.tocsr() if sparse is not None else None  # rows of X' gathered, not scattered
+        self.sparse32 = sparse.astype(np.float32) if sparse is not None else None
+        self.sparse_t32 = self.sparse_t.astype(np.float32) if sparse is not None else None
         self.dense = np.ascontiguousarray(dense, dtype=np.float64)
+        self.dense32 = np.ascontiguousarray(dense, dtype=np.float32)
         self.p = 0 if sparse is None else sparse.shape[1]
         self.n, self.q = self.dense.shape
         self.width = self.p + self.q + 1
 
-    def times(self, W: np.ndarray) -> np.ndarray:
+    def times(self, W: np.ndarray, *, single: bool = False) -> np.ndarray:
         """X @ W, (n, m)."""
-        out = self.dense @ W[self.p:self.p + self.q]
+        if single:
+            W = W.astype(np.float32)
+        out = (self.dense32 if single else self.dense) @ W[self.p:self.p + self.q]
         out += W[-1]
         if self.sparse is not None:
-            out += self.sparse @ W[:self.p]
+            out += (self.sparse32 if single else self.sparse) @ W[:self.p]
         return out
 
-    def transpose_times(self, R: np.ndarray) -> np.ndarray:
+    def transpose_times(self, R: np.ndarray, *, single: bool = False) -> np.ndarray:
         """X' @ R, (p + q + 1, m)."""
-        out = np.empty((self.width, R.shape[1]))
+        if single:
+            R = R.astype(np.float32)
+        out = np.empty((self.width, R.shape[1]), dtype=R.dtype)
         if self.sparse is not None:
-            out[:self.p] = self.sparse_t @ R
-        out[self.p:self.p + self.q] = self.dense.T @ R
+            out[:self.p] = (self.sparse_t32 if single else self.sparse_t) @ R
+        out[self.p:self.p + self.q] = (self.dense32 if single else self.dense).T @ R
         out[-1] = R.sum(axis=0)
         return out
 
@@ -64,8 +80,11 @@ def fit_squared_hinge(sparse, dense: np.ndarray, Y: np.ndarray, C: float, *, tol
     """Weights (p + q + 1, K) minimising each code's objective: rows [sparse block | dense block | intercept].
 
     ``Y`` is (n, K) of 0/1 (1: the example has the code). ``start`` (same shape as the result) is where the
-    Newton iterations begin (zero by default); the minimiser does not depend on it.
+    Newton iterations begin (by default zero, or from :data:`SAMPLE_START_FROM` examples on the solution on a
+    seeded fifth of them); the minimiser does not depend on it.
     """
+    if start is None and len(Y) >= SAMPLE_START_FROM:
+        start = sample_start(sparse, dense, Y, C)
     X = Blocks(sparse, dense)
     signs = np.where(np.asarray(Y) > 0, 1.0, -1.0)
     K = signs.shape[1]
@@ -84,71 +103,98 @@ def fit_squared_hinge(sparse, dense: np.ndarray, Y: np.ndarray, C: float, *, tol
             break
         forcing = np.minimum(CG_FORCING, np.sqrt(gnorm / g0[running])) if ADAPTIVE else CG_FORCING
         S, U = _newton_direction(X, G, active, C, forcing * gnorm)
-        t = _line_search(W[:, running], Z[:, running], S, U, signs[:, running], C)
+        t = exact_step(W[:, running], Z[:, running], S, U, signs[:, running], C)
         W[:, running] += t * S
-        Z[:, running] += t * U
+        Z[:, running] = X.times(W[:, running])  # in float64: U came from float32 products
     return W
+
+
+def sample_start(sparse, dense: np.ndarray, Y: np.ndarray, C: float) -> np.ndarray:
+    """Weights solved (loosely, to 1e-3) on a seeded fifth of the examples with C scaled by five, so that loss and
+    regulariser weigh as they do on all of them: a start near the full minimiser. Codes the sample holds on no
+    example, or on every one, start at zero."""
+    Y = np.asarray(Y)
+    n = len(Y)
+    rows = np.sort(np.random.default_rng(0).choice(n, n // 5, replace=False))
+    positives = Y[rows].sum(axis=0)
+    learnable = (positives > 0) & (positives < len(rows))
+    width = (0 if sparse is None else sparse.shape[1]) + dense.shape[1] + 1
+    start = np.zeros((width, Y.shape[1]))
+    if learnable.any():
+        start[:, learnable] = fit_squared_hinge(None if sparse is None else sparse[rows], dense[rows],
+                                                Y[rows][:, learnable], C * n / len(rows), tol=1e-3)
+    return start
 
 
 def _newton_direction(X: Blocks, G: np.ndarray, active: np.ndarray, C: float,
                       stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """CG on (I + 2C X_A' X_A) s = -g for every column at once; returns s and X @ s.
+    """CG on (I + 2C X_A' X_A) s = -g for every column at once, the products in float32; returns s and X @ s.
 
-    Columns whose residual is small enough leave the products; the running ones are kept contiguous."""
+    Columns whose residual is small enough leave the products; the running ones are kept contiguous. X @ s is
+    one float64 product at the end rather than a sum kept over the iterations (an (n, K) update per step)."""
     K = G.shape[1]
-    S, U = np.zeros_like(G), np.zeros((X.n, K))
+    S = np.zeros(G.shape)
     live = np.arange(K)
-    mask = active.astype(np.float64)
+    mask = active.astype(np.float32)
     R = -G
     P = R.copy()
-    S_live, U_live = np.zeros_like(G), np.zeros((X.n, K))
+    S_live = np.zeros_like(G)
     rr = np.einsum("ij,ij->j", R, R)
     for _ in range(MAX_CG):
-        Q = X.times(P)
-        HP = X.transpose_times(Q * mask)
+        HP = X.transpose_times(X.times(P, single=True) * mask, single=True).astype(np.float64)
         HP *= 2 * C
         HP += P
         alpha = rr / np.einsum("ij,ij->j", P, HP)
         S_live += alpha * P
-        U_live += alpha * Q
         R -= alpha * HP
         rr_new = np.einsum("ij,ij->j", R, R)
         going = np.sqrt(rr_new) > stop
         if not going.all():
-            done = ~going
-            S[:, live[done]], U[:, live[done]] = S_live[:, done], U_live[:, done]
+            S[:, live[~going]] = S_live[:, ~going]
             if not going.any():
-                return S, U
+                break
             live, stop, mask = live[going], stop[going], mask[:, going]
-            R, P, rr, rr_new = R[:, going], P[:, going], rr[going], rr_new[going]
-            S_live, U_live = S_live[:, going], U_live[:, going]
+            R, P, rr, rr_new, S_live = R[:, going], P[:, going], rr[going], rr_new[going], S_live[:, going]
         P *= rr_new / rr
         P += R
         rr = rr_new
-    S[:, live], U[:, live] = S_live, U_live
-    return S, U
+    else:
+        S[:, live] = S_live
+    return S, X.times(S)
 
 
-def _line_search(W: np.ndarray, Z: np.ndarray, S: np.ndarray, U: np.ndarray, signs: np.ndarray,
-                 C: float) -> np.ndarray:
-    """Per column, the step t > 0 minimising f(w + t s): the root of the piecewise-linear, increasing
-    derivative, by Newton's method kept inside a bracket (exact once the right piece is found)."""
+def exact_step(W: np.ndarray, Z: np.ndarray, S: np.ndarray, U: np.ndarray, signs: np.ndarray,
+               C: float) -> np.ndarray:
+    """Per column, the exact step t > 0 minimising f(w + t s).
+
+    f'(t) = w.s + t s.s + 2C sum over the examples inside the margin at t of (z + t u - y) u is continuous,
+    increasing and linear between the steps where an example enters or leaves the margin (z + t u = y). Examples
+    whose side never changes for t > 0 add fixed terms; only those that cross are sorted by where they cross, and
+    the root is read off the first piece whose right end has a non-negative slope. One pass over each code's
+    margins instead of one per trial step (the trial steps were 30% of the fit at 100,000 examples)."""
     ws, ss = np.einsum("ij,ij->j", W, S), np.einsum("ij,ij->j", S, S)
-    K = W.shape[1]
-    t = np.ones(K)
-    lo, hi = np.zeros(K), np.full(K, np.inf)
-    for _ in range(60):
-        margin = Z + t * U
-        active = signs * margin < 1
-        slope = ws + t * ss + 2 * C * np.einsum("ij,ij->j", np.where(active, margin - signs, 0.0), U)
-        curve = ss + 2 * C * np.einsum("ij,ij->j", np.where(active, U, 0.0), U)
-        lo = np.where(slope < 0, t, lo)
-        hi = np.where(slope > 0, t, hi)
-        step = t - slope / curve
-        inside = (step > lo) & (step < hi)
-        new = np.where(inside, step, np.where(np.isfinite(hi), (lo + hi) / 2, 2 * t))
-        new = np.where(slope == 0, t, new)
-        if np.all(np.abs(new - t) <= 1e-12 * np.maximum(t, 1.0)):
-            return new
-        t = new
+    t = np.ones(W.shape[1])
+    for k, (z, u, y) in enumerate(zip(Z.T.copy(), U.T.copy(), signs.T.copy())):  # one code at a time, in cache
+        yz, yu = y * z, y * u
+        inside = (yz < 1) | (yz == 1) & (yu < 0)  # inside the margin for every small enough t > 0
+        slope0 = ws[k] + 2 * C * np.dot(inside, (z - y) * u)  # an inside example adds (z - y) u + t u^2
+        slope1 = ss[k] + 2 * C * np.dot(inside, u * u)
+        rows = np.flatnonzero((yu > 0) & (yz < 1) | (yu < 0) & (yz > 1))  # those that leave / enter for some t > 0
+        at = (1 - yz[rows]) / yu[rows]
+        order = np.argsort(at, kind="stable")
+        rows, at = rows[order], at[order]
+        sign = np.where(yu[rows] > 0, -1.0, 1.0)  # moving outward leaves the margin, inward enters it
+        u_rows = u[rows]
+        c0 = slope0 + 2 * C * np.concatenate(([0.0], np.cumsum(sign * (z[rows] - y[rows]) * u_rows)))
+        c1 = slope1 + 2 * C * np.concatenate(([0.0], np.cumsum(sign * u_rows * u_rows)))
+        # piece j runs from at[j-1] (0 for j = 0) to at[j] (inf for the last); its slope at its right end
+        right = np.append(at, np.inf)
+        with np.errstate(invalid="ignore"):
+            slope_right = np.where(np.isinf(right), np.where(c1 > 0, np.inf, c0), c0 + c1 * right)
+        reached = slope_right >= 0
+        piece = int(np.argmax(reached)) if reached.any() else len(at)
+        if c1[piece] > 0:
+            t[k] = max(-c0[piece] / c1[piece], 0.0 if piece == 0 else at[piece - 1])
+        elif c0[piece] == 0:
+            t[k] = 1.0
     return t

@@ -170,3 +170,54 @@ def test_word_margins_equal_the_sparse_product_across_blocks_and_empty_rows():
     for block in (1, 3, 100):
         np.testing.assert_allclose(word_margins(X, weights, block=block), X @ weights.T, atol=1e-12)
     assert not word_margins(X, weights)[4].any()
+
+
+def objective_along(w, s, z, u, y, C, t):
+    """f(w + t s) for one code, from the margins z = X w and u = X s."""
+    margin = z + t * u
+    return 0.5 * np.dot(w + t * s, w + t * s) + C * np.sum(np.maximum(0.0, 1 - y * margin) ** 2)
+
+
+def test_exact_step_is_the_minimum_along_each_direction():
+    """The sorted-crossings step against a dense grid and a bounded scalar minimiser, on directions whose
+    best step lies before, among and after many examples' margin crossings (and one column of zeros)."""
+    from scipy.optimize import minimize_scalar
+
+    from suggest.squared_hinge import exact_step
+
+    rng = np.random.default_rng(3)
+    n, width, K = 300, 20, 5
+    X = rng.normal(size=(n, width))
+    signs = np.where(rng.random((n, K)) < 0.3, 1.0, -1.0)
+    W = rng.normal(size=(width, K)) * 0.2
+    S = rng.normal(size=(width, K)) * np.array([0.01, 0.1, 1.0, 5.0, 0.0])
+    S[:, 4] = 0.0
+    Z, U = X @ W, X @ S
+    signs[:3, 0] = np.sign(Z[:3, 0])  # examples exactly on the margin's edge
+    Z[:3, 0] = signs[:3, 0]
+    t = exact_step(W, Z, S, U, signs, 0.7)
+    for k in range(4):
+        f = lambda step: objective_along(W[:, k], S[:, k], Z[:, k], U[:, k], signs[:, k], 0.7, step)
+        best = minimize_scalar(f, bounds=(0, 1e4), method="bounded", options={"xatol": 1e-12}).x
+        grid = np.linspace(0, 4 * max(best, 1e-3), 4001)
+        assert f(t[k]) <= min(f(g) for g in grid) + 1e-9
+        assert t[k] == pytest.approx(best, rel=1e-4, abs=1e-6)
+    assert t[4] == 1.0  # no direction: any step, the solver's default
+
+
+def test_large_fits_start_from_a_sample_s_solution_and_reach_the_same_minimiser(monkeypatch):
+    import suggest.squared_hinge as squared_hinge
+
+    sparse, dense, Y = problem(n=600)
+    Y[:, 3] = 0
+    Y[:2, 3] = 1  # a code the sample may well not hold: it starts at zero
+    cold = fit_squared_hinge(sparse, dense, Y, 0.5, tol=1e-10)
+    starts = []
+    sample_start = squared_hinge.sample_start
+    monkeypatch.setattr(squared_hinge, "sample_start", lambda *a: starts.append(sample_start(*a)) or starts[-1])
+    monkeypatch.setattr(squared_hinge, "SAMPLE_START_FROM", 500)
+    warm = fit_squared_hinge(sparse, dense, Y, 0.5, tol=1e-10)
+    assert len(starts) == 1 and np.abs(starts[0]).max() > 0  # the sample's own fit (120 rows) starts from zero
+    np.testing.assert_allclose(warm, cold, atol=1e-6 * np.abs(cold).max())
+    again = fit_squared_hinge(sparse, dense, Y, 0.5, tol=1e-10)
+    np.testing.assert_array_equal(again, warm)  # seeded: the same data, the same fit
