@@ -9,6 +9,7 @@ question.
 ``prototypes.py``         the prototype channel's similarity: codebook text, and the code's examples beside it
 ``example_stats.py``      per-code sums and counts over the examples, updated by each decision (scoring reads no
                           example matrix)
+``rows.py``               appending example rows in amortised constant time (a decision writes one row, not the matrix)
 ``calibration.py``        Platt scaling and per-code thresholds
 ``stacking.py``           the learned blend (``learned_blend``): the channels' out-of-fold scores → one shared
                           logistic regression, instead of the fixed blend and Platt scaling

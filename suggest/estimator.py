@@ -52,6 +52,7 @@ from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
+from suggest.rows import append_row
 from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
@@ -288,8 +289,8 @@ class CodeSuggester:
         row = self._row_of.get(segment_id)
         if row is None:
             self.examples_.append(Example(segment_id, {code: coder}))
-            self.vectors_ = np.vstack([self.vectors_, np.asarray(vector, dtype=np.float32).reshape(1, -1)])
-            self.Y_ = np.vstack([self.Y_, np.zeros((1, len(self.codes_)), dtype=np.int8)])
+            self.vectors_ = append_row(self, "vectors", self.vectors_, vector)  # one row written, not all copied
+            self.Y_ = append_row(self, "Y", self.Y_, np.zeros(len(self.codes_), dtype=np.int8))
             if self.texts_ is not None:
                 self.texts_.append(text or "")
             row = self._row_of[segment_id] = len(self.examples_) - 1
