@@ -24,7 +24,7 @@ PUNCTUATION_TOKENS = WORD_TOKENS + r"|[?!]"
 SOLVERS = ("newton", "liblinear")
 # The Newton solver's stopping tolerance (relative gradient) for a calibration fold's refit, looser than the full
 # fit's (suggest.squared_hinge.TOL, 1e-4): the fold's scores only place the Platt map, the blend and the thresholds,
-# and 1e-3 needs about 30% fewer products (benchmarks/fit_speed.py prints what it changes).
+# and 1e-3 needs about 30% fewer products (docs/benchmarks.md, "Speed: fitting").
 FOLD_TOL = 1e-3
 
 # A fitted channel's TF-IDF rows of its training texts, kept while the suggester calibrates (inner fits reuse
