@@ -57,7 +57,7 @@ from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
-VERSION = "codeseed-suggester/3"  # 3: the learned blend by default
+VERSION = "codeseed-suggester/4"  # 3: the learned blend by default; 4: from 20 out-of-fold positives per weight
 # Calibration scores folds until this many examples have out-of-fold scores (each fold costs a fit on the rest):
 # with 5 folds, every fold below 2,500 examples, two of five at 5,000, one of five from 10,000 on (2,000 or more
 # scored examples then). Not with solver="liblinear" (the fit before: every fold scored).

@@ -12,8 +12,9 @@ Few parameters, and regularised toward today's blend: the L2 penalty pulls the c
 fit of the fixed blend (its coefficient on the ``blend`` feature, zero on every other feature), so with few
 out-of-fold positives the learned blend *is* the fixed blend, and a channel gets weight only as far as the
 project's own data show it predicts. Under ``min_positives`` positives there is no fit at all (the fixed blend
-and Platt scaling are used): 10 per coefficient, 180 — Foye's 30 quotes never reach it, NHS at 5 examples
-per code (about 300 out-of-fold positives) does.
+and Platt scaling are used): 20 per coefficient, 360 — Foye's 30 quotes and NHS at 5 examples per code (about
+300 out-of-fold positives) never reach it, NHS at 10 per code does. At 10 per coefficient the NHS curve at 5 per
+code lost 0.019 micro-F1 to the fixed blend (docs/benchmarks.md, "Learned blend").
 """
 
 from __future__ import annotations
@@ -154,12 +155,12 @@ def fit_learned_blend(features: np.ndarray, Y: np.ndarray, platt: tuple[float, f
 
     The penalty ``l2/2 · |w - w_platt|²`` on standardised features pulls toward the Platt fit ``platt`` of the
     fixed blend (feature 0). Rows with a NaN feature are left out. None under ``min_positives`` positives
-    (default: 10 per coefficient, the usual events-per-variable rule for logistic regression). Past ``max_rows``
+    (default: 20 per coefficient, twice the usual events-per-variable rule for logistic regression). Past ``max_rows``
     (segment, code) rows a seeded uniform sample of them is fitted: 18 coefficients need no more, and memory stays
     bounded on a large project (NHS, 5,000 examples × 45 codes, is under it).
     """
     if min_positives is None:
-        min_positives = 10 * (features.shape[-1] + 1)
+        min_positives = 20 * (features.shape[-1] + 1)
     X = features.reshape(-1, features.shape[-1])
     y = np.asarray(Y, dtype=np.float64).reshape(-1)
     keep = ~np.isnan(X).any(axis=1)

@@ -15,7 +15,7 @@ from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_learned_blend
 COL = {name: i for i, name in enumerate(FEATURES)}
 
 
-def synthetic_features(rng, n=300, n_codes=4, informative="codebook"):
+def synthetic_features(rng, n=600, n_codes=4, informative="codebook"):
     """Out-of-fold features where ``informative`` separates the classes perfectly and all else is noise."""
     Y = np.zeros((n, n_codes), dtype=np.int8)
     Y[np.arange(n), rng.integers(0, n_codes, n)] = 1
@@ -72,9 +72,13 @@ def test_too_few_positives_means_no_learned_blend_and_the_suggester_keeps_the_fi
     Y[:] = 0
     Y[:5, 0] = 1
     assert fit_learned_blend(features, Y, (1.0, 0.0), min_positives=10) is None
-    Y[:, 0] = 1  # 30 positives: under the default, 10 per coefficient
+    Y[:, 0] = 1  # 30 positives: under the default, 20 per coefficient
     assert fit_learned_blend(features, Y, (1.0, 0.0)) is None
     assert fit_learned_blend(features, Y, (1.0, 0.0), min_positives=30) is not None
+    few, Y = synthetic_features(rng, n=300)  # one code a row: 300 positives, NHS at 5 examples a code
+    assert fit_learned_blend(few, Y, fit_platt(few[..., 0], Y)) is None  # under 20 per coefficient (360)
+    more, Y = synthetic_features(rng, n=400)
+    assert fit_learned_blend(more, Y, fit_platt(more[..., 0], Y)) is not None
     vectors, codes, prototypes = codebook_world(0, n=60)
     examples = [Example(i, {"ABC"[c]: None}, group=i % 10) for i, c in enumerate(codes)]
     model = CodeSuggester(linear=False, learned_blend=True).fit(vectors, examples, codes=list("ABC"),
@@ -90,7 +94,7 @@ def unit_rows(x):
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-def codebook_world(seed, n=240, n_codes=3, dim=40):
+def codebook_world(seed, n=480, n_codes=3, dim=40):
     """Segments whose code shows only in a faint direction that the codebook prototype names: the cosine to the
     codebook picks the code every time, the neighbours (lost in the noise dimensions) hardly ever do."""
     rng = np.random.default_rng(seed)
@@ -115,7 +119,7 @@ def test_the_suggester_learns_to_trust_the_channel_that_predicts_in_its_own_cros
     learned = CodeSuggester(linear=False, example_prototypes=False, learned_blend=True).fit(
         vectors, examples, codes=names, prototypes=prototypes)
     assert learned.stack_ is not None and fixed.stack_ is None
-    assert hit1(fixed) < 0.7  # with 80 examples a code, the fixed blend has faded the codebook out
+    assert hit1(fixed) < 0.7  # with 160 examples a code, the fixed blend has faded the codebook out
     assert hit1(learned) > 0.95
     weight = dict(zip(FEATURES, learned.stack_.weights))
     assert weight["codebook"] > 0 and weight["codebook_margin"] + weight["codebook"] > 5 * abs(weight["knn"])

@@ -108,7 +108,7 @@ def test_excluded_codes_are_not_proposed():
 
 def test_version_names_algorithm_parameters_and_examples():
     model = knn_only(k=7)
-    assert model.version.startswith("codeseed-suggester/3 ") and model.version.endswith("examples=3")
+    assert model.version.startswith("codeseed-suggester/4 ") and model.version.endswith("examples=3")
     assert knn_only(k=8).version != model.version
 
 
