@@ -1,6 +1,6 @@
 """Embedding speed: every encoder backend against sentence-transformers' fp32 default, in the same run.
 
-Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 16]
+Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 16] [--onnx-variants]
 
 DATA_DIR is the benchmark data folder holding ``nhs-pxtextmining/v6framework_230831.csv`` (its FFT answers,
 the comments the NHS benchmark codes); without it, deterministic synthetic interview-like text is used.
@@ -12,15 +12,24 @@ thread). Each run times every candidate once, taking turns, so a busy machine sl
 figure is the median over ``--runs`` runs (range in brackets), the ratio is the median of per-run ratios to
 the same run's baseline. Agreement with the baseline: cosine of each text's two vectors (min, mean) and the
 overlap of each text's 10 nearest neighbours among the texts (self excluded).
+
+``--onnx-variants`` adds two candidates beside ``onnx-fp32``, with its tokenisation, batches and threads:
+the transformer exported with eager attention and fused by ONNX Runtime's transformer optimizer (model type
+bert: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu`` and ``EmbedLayerNormalization`` nodes; the op
+counts are printed), and the shipped export with the thread pool's spinning turned off
+(``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
+import json
 import platform
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -115,8 +124,10 @@ def versions() -> str:
     return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "sentence-transformers"))
 
 
-def candidates(batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
-    """name -> encode function; the baseline first. Loading happens here, outside the timings."""
+def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
+    """name -> encode function; the baseline first. Loading happens here, outside the timings.
+
+    ``workdir``: a folder for the ``--onnx-variants`` fused model (no variants without it)."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -132,7 +143,63 @@ def candidates(batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
     found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)
     found["onnx-int8, 1 thread"] = lambda texts: _one_thread(int8, texts, batch_size)
+    if workdir is not None:
+        from index.onnx_export import ensure_onnx, onnx_plan
+
+        encoder = Encoder(backend="onnx-fp32", batch_size=batch_size)
+        fp32 = encoder._load()
+        shipped = ensure_onnx(onnx_plan(encoder.resolved.path), encoder.resolved.identifier,
+                              encoder._models_dir())["fp32"]  # cached: the file fp32's sessions run
+        fused = fused_attention_model(encoder.resolved.path, workdir)
+        for label, path, spinning in (("onnx-fp32, fused attention", fused, True),
+                                      ("onnx-fp32, no thread spinning", shipped, False)):
+            sessions = {threads: _session(path, threads, spinning) for threads in fp32._sessions}
+            found[label] = lambda texts, s=sessions: _with_sessions(fp32, s, texts, batch_size)
+            found[label](["warm up"])
     return found
+
+
+def fused_attention_model(folder: Path, workdir: Path) -> Path:
+    """MiniLM exported with eager attention, then fused by ``onnxruntime.transformers.optimizer`` (bert)."""
+    import onnx
+    from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
+
+    from index.onnx_export import _export, onnx_plan
+
+    config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+    raw, fused = workdir / "eager.onnx", workdir / "fused.onnx"
+    _export(onnx_plan(folder), raw, attention="eager")
+    model = optimizer.optimize_model(str(raw), model_type="bert", num_heads=config["num_attention_heads"],
+                                     hidden_size=config["hidden_size"], optimization_options=FusionOptions("bert"),
+                                     opt_level=0)
+    model.save_model_to_file(str(fused))
+    ops = collections.Counter(node.op_type for node in onnx.load(str(fused)).graph.node)
+    print(f"fused model's nodes: {', '.join(f'{op} {n}' for op, n in ops.most_common())}")
+    if not ops["Attention"]:
+        print("warning: the optimizer fused no attention in this export", file=sys.stderr)
+    return fused
+
+
+def _session(path: Path, threads: int, spinning: bool):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    if not spinning:
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _with_sessions(backend, sessions: dict, texts: list[str], batch_size: int) -> np.ndarray:
+    saved = backend._sessions
+    backend._sessions = sessions
+    try:
+        return backend.encode(texts, batch_size)
+    finally:
+        backend._sessions = saved
 
 
 def _unsorted(backend, texts: list[str], batch_size: int) -> np.ndarray:
@@ -196,6 +263,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="texts to encode per candidate and run")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="codeseed's batch (its default)")
+    parser.add_argument("--onnx-variants", action="store_true",
+                        help="also time onnx-fp32 with fused attention and with thread spinning off")
     args = parser.parse_args()
 
     texts, source = load_texts(args.data_dir, args.n)
@@ -203,8 +272,9 @@ def main() -> None:
           f"codeseed batch {args.batch_size}")
     print(f"machine: {machine()}")
     print(f"{versions()}; load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
-    encoders = candidates(args.batch_size)
-    rates, vectors = run(encoders, texts, args.runs)
+    with tempfile.TemporaryDirectory(prefix="encoder-speed-") as workdir:
+        encoders = candidates(args.batch_size, Path(workdir) if args.onnx_variants else None)
+        rates, vectors = run(encoders, texts, args.runs)
     report(rates, vectors)
     print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
 

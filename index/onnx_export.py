@@ -153,15 +153,22 @@ def ensure_onnx(plan: OnnxPlan, identifier: str, cache_dir: Path) -> dict[str, P
     return {precision: final / name for precision, name in FILES.items()}
 
 
-def _export(plan: OnnxPlan, target: Path) -> None:
-    """torch.onnx export of the transformer's last hidden state, dynamic in batch and sequence length."""
+def _export(plan: OnnxPlan, target: Path, attention: str | None = None) -> None:
+    """torch.onnx export of the transformer's last hidden state, dynamic in batch and sequence length.
+
+    ``attention``: the transformers attention implementation to trace (``None``: the library's default, sdpa).
+    ``"eager"`` gives a graph whose attention ONNX Runtime's transformer optimizer fuses into ``Attention``
+    nodes (the default's is not fused); that graph is measured against this export's by
+    ``benchmarks/encoder_speed.py --onnx-variants``.
+    """
     import warnings
 
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(plan.folder), local_files_only=True)
-    base = AutoModel.from_pretrained(str(plan.folder), local_files_only=True).eval()
+    options = {"attn_implementation": attention} if attention else {}
+    base = AutoModel.from_pretrained(str(plan.folder), local_files_only=True, **options).eval()
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in tokenizer.model_input_names]
 
     class LastHidden(torch.nn.Module):

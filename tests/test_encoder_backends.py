@@ -57,6 +57,32 @@ def test_onnx_vectors_agree_with_sentence_transformers(encoders):
     assert sims[0, 1] > sims[0, 2] + 0.2
 
 
+def test_fused_attention_variant_of_the_speed_benchmark_fuses_and_agrees(encoders, tmp_path):
+    """benchmarks/encoder_speed.py --onnx-variants: the eager-attention export is fused by ONNX Runtime's
+    transformer optimizer (the default export's attention is not), and its vectors are fp32's."""
+    import importlib.util
+    from pathlib import Path
+
+    import onnx
+    from sentence_transformers import SentenceTransformer
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "encoder_speed.py"
+    spec = importlib.util.spec_from_file_location("encoder_speed", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    folder = encoders["torch-fp32"].resolved.path
+    fused = bench.fused_attention_model(folder, tmp_path)
+    ops = [node.op_type for node in onnx.load(str(fused)).graph.node]
+    assert ops.count("Attention") == 6 and "Softmax" not in ops  # one fused node per layer of MiniLM-L6
+    backend = encoders["onnx-fp32"]._load()
+    sessions = {threads: bench._session(fused, threads, True) for threads in backend._sessions}
+    reference = SentenceTransformer(str(folder), device="cpu").encode(SENTENCES, normalize_embeddings=True)
+    together = bench._with_sessions(backend, sessions, SENTENCES, 16)
+    alone = np.vstack([bench._with_sessions(backend, sessions, [text], 16) for text in SENTENCES])
+    assert _cosines(together, reference).min() > 0.9999
+    np.testing.assert_allclose(alone, together, atol=1e-5)  # padding is masked in the fused graph too
+
+
 def test_torch_backend_sorts_the_whole_input_and_returns_input_order(encoders):
     """More texts than one call holds (4 batches), short and long mixed: every vector is its own text's."""
     from sentence_transformers import SentenceTransformer
