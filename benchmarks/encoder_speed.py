@@ -13,11 +13,11 @@ figure is the median over ``--runs`` runs (range in brackets), the ratio is the 
 the same run's baseline. Agreement with the baseline: cosine of each text's two vectors (min, mean) and the
 overlap of each text's 10 nearest neighbours among the texts (self excluded).
 
-``--onnx-variants`` adds two candidates beside ``onnx-fp32``, with its tokenisation, batches and threads:
+``--onnx-variants`` adds three candidates beside ``onnx-fp32``, with its tokenisation, batches and threads:
 the transformer exported with eager attention and fused by ONNX Runtime's transformer optimizer (model type
 bert: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu`` and ``EmbedLayerNormalization`` nodes; the op
-counts are printed), and the shipped export with the thread pool's spinning turned off
-(``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
+counts are printed), the same fused graph with ``onnx-int8``'s block-wise int8 weights, and the shipped export
+with the thread pool's spinning turned off (``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
 """
 
 from __future__ import annotations
@@ -144,17 +144,20 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
     found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)
     found["onnx-int8, 1 thread"] = lambda texts: _one_thread(int8, texts, batch_size)
     if workdir is not None:
-        from index.onnx_export import ensure_onnx, onnx_plan
+        from index.onnx_export import _quantise, ensure_onnx, onnx_plan
 
         encoder = Encoder(backend="onnx-fp32", batch_size=batch_size)
         fp32 = encoder._load()
         shipped = ensure_onnx(onnx_plan(encoder.resolved.path), encoder.resolved.identifier,
                               encoder._models_dir())["fp32"]  # cached: the file fp32's sessions run
         fused = fused_attention_model(encoder.resolved.path, workdir)
-        for label, path, spinning in (("onnx-fp32, fused attention", fused, True),
-                                      ("onnx-fp32, no thread spinning", shipped, False)):
-            sessions = {threads: _session(path, threads, spinning) for threads in fp32._sessions}
-            found[label] = lambda texts, s=sessions: _with_sessions(fp32, s, texts, batch_size)
+        fused_int8 = workdir / "fused.int8.onnx"
+        _quantise(fused, fused_int8)  # the shipped int8 recipe, on the fused graph
+        for label, backend, path, spinning in (("onnx-fp32, fused attention", fp32, fused, True),
+                                               ("onnx-int8, fused attention", int8, fused_int8, True),
+                                               ("onnx-fp32, no thread spinning", fp32, shipped, False)):
+            sessions = {threads: _session(path, threads, spinning) for threads in backend._sessions}
+            found[label] = lambda texts, b=backend, s=sessions: _with_sessions(b, s, texts, batch_size)
             found[label](["warm up"])
     return found
 
@@ -264,7 +267,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="codeseed's batch (its default)")
     parser.add_argument("--onnx-variants", action="store_true",
-                        help="also time onnx-fp32 with fused attention and with thread spinning off")
+                        help="also time onnx-fp32 and onnx-int8 with fused attention, and onnx-fp32 "
+                             "with thread spinning off")
     args = parser.parse_args()
 
     texts, source = load_texts(args.data_dir, args.n)
