@@ -3,6 +3,8 @@ question.
 
 ``estimator.py``          :class:`CodeSuggester`, the estimator on arrays: neighbour votes, linear channel, codebook
                           prototypes, calibration → **where a suggestion's code and score are chosen**
+``suggestion.py``         what it hands out: :class:`Suggestion` (code, score, rank, confidence) and its
+                          :class:`Evidence`
 ``neighbours.py``         the k most similar examples: exact blocked matrix product, FAISS past 20,000 examples
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
 ``squared_hinge.py``      its SVMs (LinearSVC's objective) for all codes in one Newton solve

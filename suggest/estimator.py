@@ -43,7 +43,7 @@ import hashlib
 import json
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -54,6 +54,7 @@ from suggest.neighbours import Neighbours
 from suggest.prototypes import prototype_similarity
 from suggest.rows import append_row
 from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
+from suggest.suggestion import Evidence, Suggestion
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
@@ -63,25 +64,6 @@ VERSION = "codeseed-suggester/4"  # 3: the learned blend by default; 4: from 20 
 # scored examples then). Not with solver="liblinear" (the fit before: every fold scored).
 CALIBRATION_ENOUGH = 2_000
 SCORING_CELLS = 32_000_000  # queries x examples scored at once in calibration (128 MB of float32 similarities)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A coded (or rejected) segment behind a suggestion."""
-
-    segment_id: int
-    similarity: float
-    coder: str | None
-    polarity: int  # +1: coded with the code (or accepted); -1: the code was rejected for it
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    code: str
-    score: float
-    rank: int
-    confident: bool
-    evidence: tuple[Evidence, ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,8 @@ import numpy as np
 from index.errors import CodeseedError, ProjectError
 from index.project import Project
 from index.rounds import CoderView
-from suggest.estimator import CodeSuggester, Example, Suggestion
+from suggest.estimator import CodeSuggester, Example
+from suggest.suggestion import Suggestion
 from index.types import Code, Segment, coder_name, prototype_text  # prototype_text: here since the index embeds it too
 
 

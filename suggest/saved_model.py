@@ -31,8 +31,9 @@ import numpy as np
 
 from index.errors import CodeseedError, ModelError
 from index.model import WEIGHTS_FILE, resolve_model, sha256_file
-from suggest.estimator import CodeSuggester, Suggestion
+from suggest.estimator import CodeSuggester
 from suggest.saved_state import StateError, StateWriter, decode
+from suggest.suggestion import Suggestion
 
 FORMAT = "codeseed-suggester"
 FORMAT_VERSION = 1

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.errors import CodeseedError
 from index.project import Project
-from suggest.estimator import Suggestion
+from suggest.suggestion import Suggestion
 from index.types import Segment
 
 SUGGESTION_COLUMNS = ["document", "segment_id", "start", "end", "speaker", "participant", "text", "code",

@@ -22,8 +22,8 @@ from suggest.review import (
     parse_attribute,
     save_code_description,
 )
-from suggest.estimator import Suggestion
 from suggest.project_suggester import ProjectSuggester
+from suggest.suggestion import Suggestion
 from index.types import Code, Segment
 from tests.conftest import coded_project
 

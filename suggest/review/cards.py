@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.types import Code, Segment
-from suggest.estimator import Evidence, Suggestion
 from suggest.review.queue import Progress, QueueFilter, latest_decisions
+from suggest.suggestion import Evidence, Suggestion
 
 PENDING, ACCEPTED, REJECTED, ADDED = "pending", "accepted", "rejected", "added"
 CONTEXT_TURNS = 2

@@ -20,7 +20,7 @@ from typing import Any
 
 from index.errors import CodeseedError
 from index.types import Segment
-from suggest.estimator import Suggestion
+from suggest.suggestion import Suggestion
 
 ORDERS: dict[str, str] = {
     "document": "document order",

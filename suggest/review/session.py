@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 from index.errors import CodeseedError
 from index.ingest.attributes import effective_attributes
 from index.types import Segment, coder_name
-from suggest.estimator import Suggestion
 from suggest.project_suggester import ProjectSuggester
 from suggest.review.cards import (ACCEPTED, ADDED, PENDING, REJECTED, Card, CodingView, Item, context, item_view,
                                   merge_items, next_pending, restatus)
@@ -32,6 +31,7 @@ from suggest.review.queue import (ORDERS, QueueFilter, attribute_options, check_
                                   latest_decisions, order_queue, progress, reviewed_segments, select_segments)
 from suggest.review.refresh import is_refresh_of
 from suggest.review.rounds import SuggesterFor, blind_note, overlap
+from suggest.suggestion import Suggestion
 
 PICKED_ORIGIN = "human"  # a code the coder chose from the codebook: a human coding, like an imported one
 NO_CODER = ("enter your coder name before deciding",
