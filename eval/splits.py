@@ -6,7 +6,7 @@ all in ``train`` or all in ``test``, because segments of one interview resemble 
 segments of different interviews, and a suggester tested on the neighbours of its own examples looks better
 than it will be on a new interview.
 
-* :func:`grouped_kfold` — K folds that never split a group (wraps :func:`suggest.estimator.grouped_folds`,
+* :func:`grouped_kfold` — K folds that never split a group (wraps :func:`suggest.out_of_fold.grouped_folds`,
   the splitter the suggester's own calibration uses: groups dealt largest first, round robin; deterministic).
 * :func:`leave_one_out` — one segment per fold (the classic small-sample design; groups are *not* kept
   whole, so other segments of the same participant stay in training — say so when reporting it).
@@ -21,7 +21,7 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from suggest.estimator import grouped_folds
+from suggest.out_of_fold import grouped_folds
 
 Fold = tuple[np.ndarray, np.ndarray]
 

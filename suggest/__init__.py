@@ -12,6 +12,8 @@ question.
 ``example_stats.py``      per-code sums and counts over the examples, updated by each decision (scoring reads no
                           example matrix)
 ``rows.py``               appending example rows in amortised constant time (a decision writes one row, not the matrix)
+``out_of_fold.py``        calibration's out-of-fold scores: folds that never split a group, each scored by a model
+                          taught the others, stopping once enough examples are scored
 ``calibration.py``        Platt scaling and per-code thresholds
 ``stacking.py``           the learned blend (``learned_blend``): the channels' out-of-fold scores → one shared
                           logistic regression, instead of the fixed blend and Platt scaling

@@ -33,8 +33,9 @@ under its threshold gets no confident suggestion.
 
 ``solver`` is how the fit is computed (``benchmarks/fit_speed.py``). ``"newton"`` (default): the linear channel's
 SVMs for all codes in one Newton solve (:mod:`suggest.squared_hinge`); calibration folds reuse the fit's TF-IDF
-rows (vocabulary and idf from the texts alone) and stop once :data:`CALIBRATION_ENOUGH` examples have out-of-fold
-scores. ``"liblinear"``: the fit before, one ``LinearSVC`` per code and a vocabulary per fold, every fold scored.
+rows (vocabulary and idf from the texts alone) and stop once :data:`suggest.out_of_fold.CALIBRATION_ENOUGH`
+examples have out-of-fold scores. ``"liblinear"``: the fit before, one ``LinearSVC`` per code and a vocabulary per
+fold, every fold scored.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from suggest.calibration import choose_thresholds
 from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
+from suggest.out_of_fold import grouped_folds, out_of_fold_scores
 from suggest.prototypes import prototype_similarity
 from suggest.rows import append_row
 from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
@@ -59,11 +61,7 @@ from suggest.suggestion import Evidence, Suggestion
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
 VERSION = "codeseed-suggester/4"  # 3: the learned blend by default; 4: from 20 out-of-fold positives per weight
-# Calibration scores folds until this many examples have out-of-fold scores (each fold costs a fit on the rest):
-# with 5 folds, every fold below 2,500 examples, two of five at 5,000, one of five from 10,000 on (2,000 or more
-# scored examples then). Not with solver="liblinear" (the fit before: every fold scored).
-CALIBRATION_ENOUGH = 2_000
-SCORING_CELLS = 32_000_000  # queries x examples scored at once in calibration (128 MB of float32 similarities)
+
 
 
 @dataclass(frozen=True)
@@ -226,17 +224,12 @@ class CodeSuggester:
                               self.calibration_folds)
         if len(folds) < 2 or self.Y_.sum() == 0:
             return
-        oof = np.full((*self.Y_.shape, len(FEATURES) if self.learned_blend else 1), np.nan)
-        scored = np.zeros(len(oof), dtype=bool)
-        for train, test in folds:
-            if self.solver != "liblinear" and scored.sum() >= CALIBRATION_ENOUGH:
-                break  # enough out-of-fold scores: the other folds' fits would cost minutes and add little
-            inner = self._fold_model(vectors, examples, texts, train)
-            # in blocks: memory stays bounded even where a channel compares every query with every example
-            for block in np.array_split(test, int(np.ceil(len(test) * len(train) / SCORING_CELLS))):
-                oof[block] = inner.channel_scores(vectors[block],
-                                                  [texts[i] for i in block] if texts is not None else None)
-            scored[test] = True
+        oof, scored = out_of_fold_scores(
+            folds, (*self.Y_.shape, len(FEATURES) if self.learned_blend else 1),
+            fit=lambda train: self._fold_model(vectors, examples, texts, train),
+            score=lambda inner, rows: inner.channel_scores(vectors[rows],
+                                                           [texts[i] for i in rows] if texts is not None else None),
+            stop_early=self.solver != "liblinear")
         self.platt_, self.stack_, probabilities = fit_calibration(oof, self.Y_, learned=self.learned_blend)
         self.thresholds_, self.global_threshold_ = choose_thresholds(
             probabilities[scored], self.Y_[scored], min_positives=self.min_threshold_examples,
@@ -442,25 +435,3 @@ class CodeSuggester:
             if segment_id != own_id and similarity ** self.negative_power >= 0.05:
                 found.append(Evidence(segment_id, round(similarity, 4), None, -1))
         return tuple(found)
-
-
-def grouped_folds(groups: Sequence, n_folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Split example indices into folds that never split a group; groups dealt largest first, round robin.
-
-    Deterministic. Fewer folds than asked when there are fewer groups; none when there is one group.
-    """
-    by_group: dict = {}
-    for i, g in enumerate(groups):
-        by_group.setdefault(g, []).append(i)
-    n = min(n_folds, len(by_group))
-    if n < 2:
-        return []
-    buckets: list[list[int]] = [[] for _ in range(n)]
-    for members in sorted(by_group.values(), key=lambda m: (-len(m), m[0])):
-        min(buckets, key=len).extend(members)
-    everything = np.arange(len(groups))
-    folds = []
-    for bucket in buckets:
-        test = np.array(sorted(bucket), dtype=int)
-        folds.append((np.setdiff1d(everything, test), test))
-    return folds

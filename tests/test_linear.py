@@ -7,8 +7,10 @@ import pytest
 import scipy.sparse as sp
 
 import suggest.estimator as estimator
-from suggest.estimator import CodeSuggester, Example, grouped_folds
+import suggest.out_of_fold as out_of_fold
+from suggest.estimator import CodeSuggester, Example
 from suggest.linear import LinearChannel
+from suggest.out_of_fold import grouped_folds
 from suggest.squared_hinge import fit_squared_hinge
 
 
@@ -144,7 +146,7 @@ def test_both_solvers_calibrate_alike():
 
 def test_calibration_stops_scoring_folds_once_enough_examples_have_scores(monkeypatch):
     vectors, texts, labels = coded_examples()
-    monkeypatch.setattr(estimator, "CALIBRATION_ENOUGH", 100)  # 240 examples, folds of 48: three folds scored
+    monkeypatch.setattr(out_of_fold, "CALIBRATION_ENOUGH", 100)  # 240 examples, folds of 48: three folds scored
     scores = out_of_fold_scores(monkeypatch, vectors, texts, labels)
     folds = grouped_folds([i // 4 for i in range(len(labels))], 5)
     scored = ~np.isnan(scores).any(axis=1)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from suggest.calibration import apply_platt, best_f1_threshold, choose_thresholds, fit_platt
-from suggest.estimator import CodeSuggester, Example, grouped_folds
+from suggest.estimator import CodeSuggester, Example
+from suggest.out_of_fold import grouped_folds
 
 
 def unit(*xs):
