@@ -14,6 +14,8 @@ question.
 ``rows.py``               appending example rows in amortised constant time (a decision writes one row, not the matrix)
 ``out_of_fold.py``        calibration's out-of-fold scores: folds that never split a group, each scored by a model
                           taught the others, stopping once enough examples are scored
+``evidence.py``           the coder's decisions near a query: evidence shown with a suggestion, the weight a nearby
+                          rejection takes off a score, codes banned for a segment
 ``calibration.py``        Platt scaling and per-code thresholds
 ``stacking.py``           the learned blend (``learned_blend``): the channels' out-of-fold scores → one shared
                           logistic regression, instead of the fixed blend and Platt scaling

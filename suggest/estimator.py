@@ -19,7 +19,7 @@ How a code c gets its score for a segment q:
   the coder has coded with it (Foye, 1–4 quotes per code: hit@1 0.567 → 0.633, docs/benchmarks.md).
 * **rejections** — a code rejected for a segment near q is lowered by ``1 - max(0, cos)^negative_power``
   (near-duplicates strongly, loosely related segments hardly); a code rejected for q itself is never
-  proposed for q again.
+  proposed for q again (:mod:`suggest.evidence`).
 
 Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
 70% of the time"; with ``learned_blend`` one logistic regression over every channel's out-of-fold scores
@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from suggest.calibration import choose_thresholds
+from suggest.evidence import evidence, rejected_for, rejection_factor
 from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
 from suggest.neighbours import Neighbours
@@ -56,7 +57,7 @@ from suggest.out_of_fold import grouped_folds, out_of_fold_scores
 from suggest.prototypes import prototype_similarity
 from suggest.rows import append_row
 from suggest.stacking import FEATURES, Channels, LearnedBlend, fit_calibration
-from suggest.suggestion import Evidence, Suggestion
+from suggest.suggestion import Suggestion
 
 neighbour_searches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per suggester, built on use; not state
 example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewise (suggest/example_stats.py)
@@ -379,7 +380,8 @@ class CodeSuggester:
 
     def _finish(self, channels: Channels, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
         scores = channels.probabilities(self.platt_, self.stack_) if self.calibrated_ else channels.blend
-        return np.clip(scores * self._rejection_factor(vectors, ids), 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
+        factor = rejection_factor(vectors, self.rejections_, self._column, len(self.codes_), ids, self.negative_power)
+        return np.clip(scores * factor, 0.0, 1.0)  # float32 sums can pass 1 by 1e-7
 
     def suggest(self, vectors: np.ndarray, texts: Sequence[str] | None = None, *,
                 segment_ids: Sequence[int | None] | None = None, exclude: Sequence[set[str]] | None = None,
@@ -398,7 +400,7 @@ class CodeSuggester:
         results = []
         for q in range(len(vectors)):
             banned = set(exclude[q]) if exclude is not None else set()
-            banned |= {code for code, items in self.rejections_.items() if any(s == ids[q] for s, _ in items)}
+            banned |= rejected_for(self.rejections_, ids[q])
             order = [c for c in np.argsort(-scores[q], kind="stable") if self.codes_[c] not in banned]
             ranked = []
             for rank, c in enumerate(order[:top], start=1):
@@ -406,32 +408,9 @@ class CodeSuggester:
                 ranked.append(Suggestion(
                     code=code, score=float(scores[q, c]), rank=rank,
                     confident=bool(scores[q, c] >= self.thresholds_[c]),
-                    evidence=self._evidence(vectors[q], rows[q], sims[q], c, ids[q]),
+                    evidence=evidence(code, vectors[q], rows[q], sims[q], self.Y_[:, c], self.examples_,
+                                      self.rejections_, ids[q], per_code=self.evidence_per_code,
+                                      negative_power=self.negative_power),
                 ))
             results.append(ranked)
         return results
-
-    def _rejection_factor(self, vectors: np.ndarray, ids: list[int | None]) -> np.ndarray:
-        factor = np.ones((len(vectors), len(self.codes_)))
-        for code, items in self.rejections_.items():
-            c = self._column.get(code)
-            if c is None or not items:
-                continue
-            rejected = np.stack([v for _, v in items])
-            sims = np.clip(vectors @ rejected.T, 0, 1)
-            for q, own in enumerate(ids):
-                sims[q, [i for i, (s, _) in enumerate(items) if s == own]] = 0  # handled by banning
-            factor[:, c] = 1 - sims.max(axis=1) ** self.negative_power
-        return factor
-
-    def _evidence(self, vector, rows, sims, c, own_id) -> tuple[Evidence, ...]:
-        code = self.codes_[c]
-        found = [
-            Evidence(self.examples_[r].segment_id, round(float(s), 4), self.examples_[r].codes.get(code), +1)
-            for r, s in zip(rows, sims) if np.isfinite(s) and self.Y_[r, c]
-        ][: self.evidence_per_code]
-        for segment_id, rejected in self.rejections_.get(code, []):
-            similarity = float(vector @ rejected)
-            if segment_id != own_id and similarity ** self.negative_power >= 0.05:
-                found.append(Evidence(segment_id, round(similarity, 4), None, -1))
-        return tuple(found)
