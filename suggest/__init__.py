@@ -5,6 +5,8 @@ question.
                           prototypes, calibration → **where a suggestion's code and score are chosen**
 ``suggestion.py``         what it hands out: :class:`Suggestion` (code, score, rank, confidence) and its
                           :class:`Evidence`
+``channels.py``           how each channel scores a code (neighbour vote share, linear, prototype softmax) and their
+                          fixed blend, on arrays
 ``neighbours.py``         the k most similar examples: exact blocked matrix product, FAISS past 20,000 examples
 ``linear.py``             the linear channel (TF-IDF words + embedding, one-vs-rest)
 ``squared_hinge.py``      its SVMs (LinearSVC's objective) for all codes in one Newton solve

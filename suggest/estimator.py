@@ -4,22 +4,8 @@ An estimator in the scikit-learn manner: the constructor only stores parameters,
 learned state ends in ``_``. It works on vectors (and texts) only; reading the project is
 :mod:`suggest.project_suggester`' job.
 
-How a code c gets its score for a segment q:
-
-* **neighbours** — the k most similar coded segments vote, each with weight ``max(0, cos)^power``;
-  ``knn_c`` is the weighted share of votes for c. These neighbours are the *evidence* shown to the coder.
-* **linear** — :class:`suggest.linear.LinearChannel` (word n-grams + embedding), for codes with enough
-  examples. Blended with the neighbours as ``knn_weight * knn_c + (1 - knn_weight) * linear_c``.
-* **prototype** — the codebook's own words (name, description, inclusion criteria) embedded: a softmax
-  over codes of ``sim_c / temperature``. Blended in with weight
-  ``prototype_strength / (prototype_strength + n_c)`` where n_c is the number of examples of c, so a new
-  codebook gets suggestions from its descriptions alone and examples take over as they accumulate.
-  ``sim_c`` is ``cos(q, prototype_c)``; with ``example_prototypes`` (default on) it is the mean of that and
-  the mean cosine of q to c's examples, so a code's prototype moves from what the codebook says toward what
-  the coder has coded with it (Foye, 1–4 quotes per code: hit@1 0.567 → 0.633, docs/benchmarks.md).
-* **rejections** — a code rejected for a segment near q is lowered by ``1 - max(0, cos)^negative_power``
-  (near-duplicates strongly, loosely related segments hardly); a code rejected for q itself is never
-  proposed for q again (:mod:`suggest.evidence`).
+Each channel's score, and their fixed blend, are computed in :mod:`suggest.channels` (how a code gets its score,
+channel by channel); :mod:`suggest.evidence` applies the coder's rejections.
 
 Scores are then calibrated (Platt scaling fitted on out-of-fold scores) so that 0.7 means "right about
 70% of the time"; with ``learned_blend`` one logistic regression over every channel's out-of-fold scores
@@ -49,6 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from suggest.calibration import choose_thresholds
+from suggest.channels import fade_in, nearest_carrier, prototype_softmax, vote_share, with_linear
 from suggest.evidence import evidence, rejected_for, rejection_factor
 from suggest.example_stats import ExampleStats
 from suggest.linear import LinearChannel
@@ -331,18 +318,14 @@ class CodeSuggester:
     def _score(self, vectors, texts, segment_ids) -> tuple[Channels, np.ndarray, np.ndarray]:
         segment_ids = list(segment_ids) if segment_ids is not None else [None] * len(vectors)
         rows, sims = self._neighbours(vectors, segment_ids)
-        weights = np.where(np.isfinite(sims), np.clip(sims, 0, None), 0.0) ** self.power
         votes = self.Y_[rows] if rows.size else np.zeros((len(vectors), 0, len(self.codes_)))
-        total = weights.sum(axis=1, keepdims=True)
-        knn = np.einsum("nk,nkc->nc", weights, votes) / np.where(total > 0, total, 1.0)
-        counts = self._stats().counts
-        channels = Channels(blend=knn, knn=knn, counts=counts)
-        if self.learned_blend:  # the most similar of the k neighbours carrying each code (NaN: none of them)
-            nearest = np.where(votes > 0, sims[:, :, None], -np.inf).max(axis=1, initial=-np.inf)
-            channels.nearest = np.where(np.isfinite(nearest), nearest, np.nan)
+        knn = vote_share(sims, votes, self.power)
+        channels = Channels(blend=knn, knn=knn, counts=self._stats().counts)
+        if self.learned_blend:
+            channels.nearest = nearest_carrier(sims, votes)
         if self.linear_ is not None and texts is not None:
-            channels.linear = lin = self.linear_.decision(list(texts), vectors)
-            channels.blend = np.where(np.isnan(lin), knn, self.knn_weight * knn + (1 - self.knn_weight) * lin)
+            channels.linear = self.linear_.decision(list(texts), vectors)
+            channels.blend = with_linear(knn, channels.linear, self.knn_weight)
         if self.prototypes_ is not None:
             channels.codebook = vectors @ self.prototypes_.T
             mean, with_examples = self._example_similarity(vectors, segment_ids)
@@ -351,12 +334,8 @@ class CodeSuggester:
                 channels.examples = np.where(with_examples > 0, mean, np.nan)
                 if self.example_prototypes:
                     similarity = prototype_similarity(vectors, self.prototypes_, mean, with_examples)
-            logits = similarity / self.temperature
-            logits -= logits.max(axis=1, keepdims=True)
-            proto = np.exp(logits)
-            channels.prototype = proto = proto / proto.sum(axis=1, keepdims=True)
-            alpha = counts / (counts + self.prototype_strength)
-            channels.blend = alpha * channels.blend + (1 - alpha) * proto
+            channels.prototype = prototype_softmax(similarity, self.temperature)
+            channels.blend = fade_in(channels.blend, channels.prototype, channels.counts, self.prototype_strength)
         return channels, rows, sims
 
     def _example_similarity(self, vectors: np.ndarray, segment_ids: list[int | None]) -> tuple:

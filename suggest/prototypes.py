@@ -3,7 +3,7 @@ example prototypes, to what the coder has coded with it. Pure numpy.
 
 Why examples join the codebook text: a code's description is the researcher's summary, its first coded quotes
 are what the code means in this project. On Foye (1–4 quotes per code, leave-one-out) averaging the two lifts
-hit@1 from 0.567 to 0.633; with many examples the prototype channel fades anyway (see suggest/estimator.py).
+hit@1 from 0.567 to 0.633; with many examples the prototype channel fades anyway (see suggest/channels.py).
 """
 
 from __future__ import annotations

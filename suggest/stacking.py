@@ -1,7 +1,7 @@
 """The learned blend: the suggester's channels weighted by how well each predicts in the project's own
 cross-validation, instead of by fixed priors. Pure numpy.
 
-The fixed blend (:mod:`suggest.estimator`) mixes the neighbour vote share with the linear channel at
+The fixed blend (:mod:`suggest.channels`) mixes the neighbour vote share with the linear channel at
 ``knn_weight`` and fades the prototype channel in by ``n_c / (n_c + prototype_strength)``, then Platt-scales
 the mix. With ``learned_blend`` the suggester keeps each channel's out-of-fold score per (example, code) —
 the features in :data:`FEATURES` — and fits **one** small logistic regression shared by all codes that maps
