@@ -51,10 +51,12 @@ example_stats: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # likewi
 VERSION = "codeseed-suggester/4"  # 3: the learned blend by default; 4: from 20 out-of-fold positives per weight
 
 
-
 @dataclass(frozen=True)
 class Example:
-    """A coded segment the suggester learns from: its codes, and who applied each."""
+    """A coded segment the suggester learns from: its codes, and who applied each.
+
+    Here, not in :mod:`suggest.suggestion`: a saved model's state names this class by its path
+    (``suggest.estimator.Example``, :mod:`suggest.saved_state`), so moving it would refuse every saved model."""
 
     segment_id: int
     codes: dict[str, str | None]  # code id -> coder
