@@ -1,31 +1,29 @@
-"""Does fine-tuning the encoder inside the training fold help the shipped suggester? Tuned vs frozen, same run.
+"""`codeseed tune` measured: the encoder tuned inside the training fold, with and without its held-out check.
 
     CODESEED_ENCODER_BACKEND=torch-fp32 OMP_NUM_THREADS=1 python benchmarks/tune.py DATA_DIR
     python benchmarks/tune.py DATA_DIR --only annomi --epochs 2 --lr 3e-5
 
 For AnnoMI therapist (its one fold: 126 single-coded transcripts train, the 7 coded by 10 annotators test) and
-NHS v6 fold 1 (grouped by respondent; all examples), the packaged MiniLM is fine-tuned on the **training fold's
-texts and codes only**: a linear head on the mean-pooled (unnormalised) embedding, cross-entropy for AnnoMI's
-single label, binary cross-entropy for NHS's codes, AdamW (encoder lr ``--lr``, head ``--head-lr``, 10% warm-up
-then linear decay), batches of similar length, max 128 tokens, fp32 on the CPU, fixed seed. After each epoch
-every text and code prototype is re-embedded with the tuned encoder and the shipped suggester
+NHS v6 fold 1 (grouped by respondent; all examples), exactly what ``codeseed tune`` does, on the **training fold
+only**: the held-out check (:func:`eval.tune_check.check_tuning`: tune on four fifths of the training fold's
+groups, compare the suggester on the other fifth, keep or not by :func:`eval.tune_check.decide`), then the
+tuning on the whole training fold (:func:`index.tuning.fine_tune`, the product's recipe and defaults). Every text
+and code prototype is embedded again with the tuned encoder and the shipped suggester
 (``eval.methods.SuggesterMethod``) is fitted on the training fold's tuned vectors, exactly as on the frozen ones.
 
-Printed per benchmark: the frozen row, a tuned row per epoch, the tuned-minus-frozen difference with a paired
-95% bootstrap interval over groups (respondents; AnnoMI transcripts), the tuning time and the gain per
-minute of tuning. Frozen vectors come from the bench cache; tuned ones are never cached.
-With more than one torch thread on a busy machine each training step ran ~5x slower: set OMP_NUM_THREADS=1 there.
+Printed per benchmark: the frozen row; the check's figures and decision; the tuned row; "codeseed tune" (the tuned
+row if the check kept it, else the frozen row); tuned-minus-frozen with a paired 95% bootstrap interval over
+groups (respondents; AnnoMI transcripts); tuning times. Frozen vectors come from the bench cache; tuned ones are
+never cached. With more than one torch thread on a busy machine each training step ran ~5x slower: set
+OMP_NUM_THREADS=1 there.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -39,80 +37,24 @@ from eval.metrics import bootstrap_statistics, cohen_kappa, macro_f1, micro_f1  
 from eval.methods import CodedData, SuggesterMethod  # noqa: E402
 from eval.runner import cross_validate  # noqa: E402
 from eval.scoring import method_metrics  # noqa: E402
+from eval.tune_check import check_tuning  # noqa: E402
+from index import Encoder  # noqa: E402
+from index.tuning import TuneSettings, embedder, fine_tune  # noqa: E402
 
 BENCHES = {"annomi": "annomi", "nhs": "nhs_v6"}
 
 
-def _batches(rng: np.random.Generator, rows: np.ndarray, lengths: list[int], size: int,
-             chunk: int = 50) -> list[np.ndarray]:
-    """Shuffled batches of similar length: random chunks of ``chunk`` batches sorted by length, cut, shuffled.
-    Random batches padded 4.2x (AnnoMI) to 4.4x (NHS) more tokens than the texts have."""
-    order = rng.permutation(rows)
-    batches = []
-    for start in range(0, len(order), size * chunk):
-        part = sorted(order[start:start + size * chunk], key=lambda i: lengths[i])
-        batches += [np.asarray(part[b:b + size]) for b in range(0, len(part), size)]
-    rng.shuffle(batches)
-    return batches
+def subset(data: CodedData, rows: np.ndarray) -> CodedData:
+    """The segments ``rows`` of ``data`` (the training fold), codes and prototypes unchanged."""
+    return CodedData(name=data.name, texts=[data.texts[i] for i in rows], vectors=data.vectors[rows], Y=data.Y[rows],
+                     groups=[data.groups[i] for i in rows], codes=data.codes, names=data.names,
+                     prototypes=data.prototypes, unit_ids=[data.unit_ids[i] for i in rows] if data.unit_ids else None)
 
 
-def fine_tune(texts: list[str], Y: np.ndarray, single: bool, folder: Path, *, epochs: int, lr: float,
-              head_lr: float, batch: int, seed: int) -> Iterator[tuple[int, Path, float]]:
-    """Train the packaged MiniLM with a classification head on ``texts``/``Y`` (the training fold only);
-    yields ``(epoch, saved model folder, seconds of that epoch)`` after each epoch."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    from index import Encoder
-
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    model = SentenceTransformer(str(Encoder().resolved.path), device="cpu", local_files_only=True)
-    model.max_seq_length = 128
-    body = torch.nn.Sequential(model[0], model[1])  # transformer + mean pooling, before normalising
-    head = torch.nn.Linear(model.get_embedding_dimension(), Y.shape[1])
-    if single:
-        rows = np.flatnonzero(Y.sum(axis=1) > 0)
-        target, loss_fn = torch.tensor(np.argmax(Y, axis=1)), torch.nn.CrossEntropyLoss()
-    else:
-        rows = np.arange(len(texts))
-        target, loss_fn = torch.tensor(Y, dtype=torch.float32), torch.nn.BCEWithLogitsLoss()
-    optimiser = torch.optim.AdamW([{"params": model.parameters(), "lr": lr},
-                                   {"params": head.parameters(), "lr": head_lr}], weight_decay=0.01)
-    total = math.ceil(len(rows) / batch) * epochs
-    warm = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
-    lengths = [len(t) for t in texts]
-    for epoch in range(1, epochs + 1):
-        model.train()
-        began, losses = time.perf_counter(), []
-        batches = _batches(rng, rows, lengths, batch)
-        for k, idx in enumerate(batches):
-            loss = loss_fn(head(body(model.tokenize([texts[i] for i in idx]))["sentence_embedding"]), target[idx])
-            optimiser.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
-            optimiser.step()
-            schedule.step()
-            losses.append(float(loss.detach()))
-            if k % 20 == 0 or k == len(batches) - 1:
-                spent = time.perf_counter() - began
-                print(f"\r    epoch {epoch}: batch {k + 1}/{len(batches)}, loss {np.mean(losses[-20:]):.3f}, "
-                      f"ETA {spent / (k + 1) * (len(batches) - k - 1):.0f} s   ", end="", file=sys.stderr, flush=True)
-        print(file=sys.stderr)
-        model.eval()
-        model.save(str(folder / f"epoch{epoch}"))
-        yield epoch, folder / f"epoch{epoch}", time.perf_counter() - began
-
-
-def tuned_data(data: CodedData, prototype_texts: list[str], model_folder: Path) -> tuple[CodedData, float]:
+def tuned_data(data: CodedData, prototype_texts: list[str], embed) -> tuple[CodedData, float]:
     """``data`` with every text and code prototype re-embedded by the tuned encoder (fp32, not cached)."""
-    from index import Encoder
-
-    encoder = Encoder(model=str(model_folder), backend="torch-fp32")
     began = time.perf_counter()
-    vectors, prototypes = encoder.encode(data.texts), encoder.encode(prototype_texts)
+    vectors, prototypes = embed(data.texts), embed(prototype_texts)
     tuned = CodedData(name=data.name, texts=data.texts, vectors=vectors, Y=data.Y, groups=data.groups,
                       codes=data.codes, names=data.names, prototypes=prototypes, unit_ids=data.unit_ids,
                       codings=data.codings, notes=data.notes)
@@ -127,6 +69,7 @@ def measure(data: CodedData, fold, grouped: bool) -> dict:
     figures = method_metrics(data, run, tested, n_boot=0)
     top1 = {data.unit_ids[i]: data.codes[int(np.argmax(run.scores[i]))] for i in tested}
     out = {"micro_f1": figures["micro_f1"], "macro_f1": figures["macro_f1"], "hit@1": figures["hit@1"],
+           "ece": figures.get("ece"),
            "tested": tested, "P": run.predicted[tested].astype(np.int8), "top1": top1}
     if data.codings:
         predicted = {data.unit_ids[i]: {data.codes[j] for j in np.flatnonzero(run.predicted[i])} for i in tested}
@@ -168,7 +111,16 @@ def paired_intervals(data: CodedData, frozen: dict, tuned: dict, n: int = 1000) 
 
 def _row(label: str, r: dict) -> str:
     kappa = f"  κ with each annotator {r['kappa']:.3f}" if "kappa" in r else ""
-    return f"  {label:<22} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}  hit@1 {r['hit@1']:.3f}{kappa}"
+    ece = f"  ECE {r['ece']:.3f}" if r.get("ece") is not None else ""
+    return (f"  {label:<22} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}  hit@1 {r['hit@1']:.3f}"
+            f"{ece}{kappa}")
+
+
+def _gain_lines(data: CodedData, frozen: dict, result: dict, minutes: float) -> None:
+    for name, (low, high) in paired_intervals(data, frozen, result).items():
+        gain = result[name] - frozen[name]
+        per = f"; {gain / minutes:+.4f} per minute of tuning" if minutes else ""
+        print(f"    {name} tuned - frozen {gain:+.3f} [{low:+.3f}, {high:+.3f}]{per}", flush=True)
 
 
 def run(key: str, data_dir: Path, args: argparse.Namespace) -> None:
@@ -177,35 +129,51 @@ def run(key: str, data_dir: Path, args: argparse.Namespace) -> None:
                                            data_dir).prototype_texts
     fold = folds[0]
     train = np.asarray(fold[0])
-    print(f"\n{data.name}: {len(train)} training, {len(fold[1])} test segments (fold 1)", flush=True)
+    settings = TuneSettings(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, batch=args.batch, seed=args.seed)
+    base = Encoder().resolved.path
+    print(f"\n{data.name}: {len(train)} training, {len(fold[1])} test segments (fold 1); {settings}", flush=True)
     frozen = measure(data, fold, grouped)
     print(_row("frozen MiniLM", frozen), flush=True)
-    tuning = 0.0
-    with tempfile.TemporaryDirectory(prefix="codeseed-tune-") as tmp:
-        for epoch, folder, seconds in fine_tune(
-                [data.texts[i] for i in train], data.Y[train], key == "annomi", Path(tmp), epochs=args.epochs,
-                lr=args.lr, head_lr=args.head_lr, batch=args.batch, seed=args.seed):
-            tuning += seconds
-            tuned, embed_seconds = tuned_data(data, prototype_texts, folder)
-            result = measure(tuned, fold, grouped)
-            print(_row(f"tuned, {epoch} epoch(s)", result), flush=True)
-            for name, (low, high) in paired_intervals(data, frozen, result).items():
-                gain = result[name] - frozen[name]
-                print(f"    {name} tuned - frozen {gain:+.3f} [{low:+.3f}, {high:+.3f}]; "
-                      f"{gain / (tuning / 60):+.4f} per minute of tuning", flush=True)
-            print(f"    tuning {tuning:.0f} s (epoch {epoch}: {seconds:.0f} s), re-embedding {embed_seconds:.0f} s",
-                  flush=True)
+    timings: dict[str, float] = {}
+
+    def tune(texts, Y):
+        began = time.perf_counter()
+        model = fine_tune(base, texts, Y, settings, progress=True, desc="check: tuning")
+        timings["check tuning"] = time.perf_counter() - began
+        return embedder(model)
+
+    check = None
+    if not args.no_check:
+        check = check_tuning(subset(data, train), prototype_texts, tune)
+        print(f"  held-out check inside the training fold ({check.trained_on} tuned on, {check.held_out} held out, "
+              f"{check.seconds:.0f} s): frozen micro {check.frozen['micro_f1']:.3f} macro {check.frozen['macro_f1']:.3f}"
+              f" -> tuned micro {check.tuned['micro_f1']:.3f} macro {check.tuned['macro_f1']:.3f}; "
+              f"{'KEEP' if check.keep else 'NOT KEPT'}: {check.reason}", flush=True)
+    began = time.perf_counter()
+    model = fine_tune(base, [data.texts[i] for i in train], data.Y[train], settings, progress=True, desc="tuning")
+    timings["tuning"] = time.perf_counter() - began
+    tuned, embed_seconds = tuned_data(data, prototype_texts, embedder(model))
+    result = measure(tuned, fold, grouped)
+    print(_row(f"tuned, {settings.epochs} epoch(s)", result), flush=True)
+    _gain_lines(data, frozen, result, timings["tuning"] / 60)
+    if check is not None:
+        shipped = result if check.keep else frozen
+        print(_row("codeseed tune (checked)", shipped), flush=True)
+    print("    " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()) + f", re-embedding {embed_seconds:.0f} s",
+          flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("data_dir", type=Path)
     parser.add_argument("--only", choices=sorted(BENCHES))
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--lr", type=float, default=3e-5, help="the encoder's learning rate (default 3e-5)")
-    parser.add_argument("--head-lr", type=float, default=1e-3, help="the head's learning rate (default 1e-3)")
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
+    d = TuneSettings()  # codeseed tune's defaults
+    parser.add_argument("--epochs", type=int, default=d.epochs)
+    parser.add_argument("--lr", type=float, default=d.lr, help=f"the encoder's learning rate (default {d.lr:g})")
+    parser.add_argument("--head-lr", type=float, default=d.head_lr, help=f"the head's learning rate (default {d.head_lr:g})")
+    parser.add_argument("--batch", type=int, default=d.batch)
+    parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--no-check", action="store_true", help="skip the held-out check (half the time)")
     args = parser.parse_args()
     if "OMP_NUM_THREADS" not in os.environ:
         print("note: set OMP_NUM_THREADS=1 on a busy machine (see the docstring)", file=sys.stderr)

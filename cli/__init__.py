@@ -9,6 +9,7 @@ No logic lives here beyond presentation; every command is a thin call into ``ind
 - ``chatting.py``: chat (Ask as a conversation, kept per coder; --export as Markdown).
 - ``exchange.py``: export (REFI-QDA .qdpx/.qdc, CSV), and the report of a .qdpx import.
 - ``evaluation.py``: eval, bench.
+- ``tuning.py``: tune (a fine-tuned copy of the encoder, installed only if a held-out check shows a gain).
 - ``serving.py``: app (the coding app in the browser).
 - ``team.py``: round (blind coding rounds: start, status, close).
 - ``scale.py``: batch (a saved suggester over CSV/Parquet files, locally or on Ray; the engines are ``batch/``).
@@ -25,7 +26,7 @@ import sys
 from index.errors import CodeseedError
 
 # imported for their @command declarations, in the order `codeseed --help` lists the commands
-from . import project, finding, chatting, scale, exchange, evaluation, serving, team  # noqa: F401,E402  isort: skip
+from . import project, finding, chatting, scale, exchange, evaluation, tuning, serving, team  # noqa: F401,E402  isort: skip
 from .registry import COMMANDS, build_parser
 
 

@@ -39,6 +39,10 @@ def print_simulation(result: dict, out: str) -> None:
     print(f"Report: {paths['markdown']} (with simulation.json and simulation.png).")
 
 
+TUNE_HELP = ("also run `suggester_tuned`: the suggester on the encoder `codeseed tune` would install, with its held-out "
+             "check and tuning done inside each training fold (the test fold never seen); minutes per fold")
+
+
 def _simulation_options(p: argparse.ArgumentParser, *, bench: bool) -> None:
     g = p.add_argument_group("effort simulation (docs/benchmarks.md, Effort simulation)")
     g.add_argument("--simulate", action="store_true",
@@ -69,6 +73,7 @@ def _eval_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="bootstrap replicates for the 95%% intervals (default: 1000; 0 for none)")
     p.add_argument("--no-learning-curve", action="store_true", help="skip the learning curve (faster)")
+    p.add_argument("--tune", action="store_true", help=TUNE_HELP)
     _simulation_options(p, bench=False)
 
 
@@ -92,7 +97,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             return 0
         result = run_project_eval(project, folds=args.folds, group_by=args.group_by, out=out,
                                   progress=progress(), n_boot=args.bootstrap,
-                                  learning_curve=not args.no_learning_curve)
+                                  learning_curve=not args.no_learning_curve, tune=args.tune)
     print_eval(result, out)
     return 0
 
@@ -110,6 +115,7 @@ def _bench_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", action="store_true",
                    help="also run the suggester before its cold-start additions and with each addition switched "
                         "(see eval/variants.py; slower)")
+    p.add_argument("--tune", action="store_true", help=TUNE_HELP)
     _simulation_options(p, bench=True)
 
 
@@ -129,7 +135,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         return 0
     result = run_bench(args.spec, args.data_dir, out=out, folds=args.folds, split=args.split,
                        progress=progress(), n_boot=args.bootstrap, learning_curve=not args.no_learning_curve,
-                       variants=args.variants)
+                       variants=args.variants, tune=args.tune)
     print_eval(result, out)
     timing = result["timing"]
     print(f"Embedding {timing['embedding_seconds']:.1f} s ({timing['segments_encoded']} segments newly encoded, "

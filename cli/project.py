@@ -146,6 +146,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(f"  decisions     {status['decisions']}")
         kind = f", {status['index']['kind']} search" if "kind" in status["index"] else ""
         print(f"  index         {status['index']['state']} ({status['index']['model']}{kind})")
+        encoder = status["encoder"]
+        print(f"  encoder       {encoder['model']}" + (
+            f", tuned on this project's codings ({encoder['tuned']}; `codeseed tune {args.project} --off` "
+            "returns to the base)" if encoder["tuned"] else ""))
         from .team import round_lines
 
         for line in round_lines(project.store):

@@ -15,6 +15,8 @@
                     with document-bootstrap intervals (the app's Agreement tab); ``team_agreement`` feeds it a
                     project's coders and the suggester they coded with
 ``project_eval``    ``codeseed eval PROJECT``
+``tune_check``      does a tuned encoder help this data? tune on four fifths, compare the suggester on the rest
+                    (paired bootstrap over documents) and the rule that keeps it; ``project_tune`` is ``codeseed tune``
 ``bench``           ``codeseed bench SPEC DATA_DIR`` (the spec format); ``bench_spec`` reads and checks a spec,
                     ``bench_data`` reads its CSV and codebook into texts, labels, groups and codings
 ``simulate``        the effort simulation: a coder through the review queue, the suggester learning online; keys

@@ -87,7 +87,7 @@ def make_folds(spec: BenchSpec, bench: BenchData, folds: int | None = None) -> t
 def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | None = None,
               folds: int | None = None, split: str | None = None, encoder: Any = None,
               cache_path: Path | str | None = None, progress: bool = False, n_boot: int | None = None,
-              learning_curve: bool = True, variants: bool = False) -> dict[str, Any]:
+              learning_curve: bool = True, variants: bool = False, tune: bool = False) -> dict[str, Any]:
     """Load, embed (cached), cross-validate and, with ``out``, write the report. Returns the result dict."""
     from index import Encoder, VectorCache, encode_with_cache
 
@@ -107,13 +107,19 @@ def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | 
         cache.close()
     data = CodedData(name=spec.name, texts=bench.texts, vectors=vectors, Y=bench.Y, groups=bench.groups,
                      codes=bench.codes, names=bench.names, prototypes=prototypes, unit_ids=bench.unit_ids,
-                     codings=bench.codings, notes=bench.notes)
+                     codings=bench.codings, notes=bench.notes, prototype_texts=bench.prototype_texts)
     fold_list, description, grouped = make_folds(spec, bench, folds)
     methods = default_methods(prototypes=data.prototypes is not None)
     if spec.no_code_decisions:
         methods.insert(1, SuggesterMethod(no_code=True))
     if variants:
         methods += variant_methods()
+    tuned = None
+    if tune:
+        from .tune_check import TunedSuggesterMethod
+
+        tuned = TunedSuggesterMethod(encoder.resolved.path, progress=progress)
+        methods.insert(1, tuned)
     result = evaluate(data, fold_list, split=description, n_boot=spec.bootstrap if n_boot is None else n_boot,
                       methods=methods,
                       learning_curve_sizes=(spec.learning_curve or LEARNING_CURVE_SIZES) if learning_curve else None,
@@ -121,6 +127,8 @@ def run_bench(spec_path: Path | str, data_dir: Path | str, *, out: Path | str | 
     result["spec"] = {"file": str(spec.path), "name": spec.name, "description": spec.description,
                       "data": spec.data}
     result["reference"] = spec.reference
+    if tuned is not None:
+        result["notes"] += tuned.notes
     result["timing"] = {"embedding_seconds": round(embed_seconds, 2), "segments_encoded": int(encoded),
                         "evaluation_seconds": result["seconds"],
                         **{f"{k}_seconds": v for k, v in result["seconds_by_step"].items()},

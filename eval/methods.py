@@ -63,6 +63,15 @@ class CodedData:
     unit_ids: list[Hashable] | None = None
     codings: dict[Hashable, dict[Hashable, set[str]]] | None = None
     notes: list[str] = field(default_factory=list)
+    prototype_texts: list[str] | None = None  # the texts behind ``prototypes`` (to embed them with another encoder)
+
+    def subset(self, rows: Any) -> "CodedData":
+        """The segments ``rows`` (a training fold, say); codes and prototypes unchanged, no human codings."""
+        rows = np.asarray(rows)
+        return CodedData(name=self.name, texts=[self.texts[i] for i in rows], vectors=self.vectors[rows],
+                         Y=self.Y[rows], groups=[self.groups[i] for i in rows], codes=self.codes, names=self.names,
+                         prototypes=self.prototypes, prototype_texts=self.prototype_texts,
+                         unit_ids=[self.unit_ids[i] for i in rows] if self.unit_ids is not None else None)
 
     def __post_init__(self) -> None:
         self.Y = np.asarray(self.Y, dtype=np.int8)
@@ -76,6 +85,8 @@ class CodedData:
             raise ValueError("names must have one entry per code")
         if self.prototypes is not None and len(self.prototypes) != len(self.codes):
             raise ValueError("prototypes must have one row per code")
+        if self.prototype_texts is not None and len(self.prototype_texts) != len(self.codes):
+            raise ValueError("prototype_texts must have one entry per code")
         if self.unit_ids is not None and len(self.unit_ids) != n:
             raise ValueError("unit_ids must have one entry per segment")
 

@@ -63,7 +63,8 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
     segments = store.segments(segment_ids=list(by_segment) + [s for s in no_code if s not in by_segment])
     texts = [s.text for s in segments]
     vectors, _ = project.embed(texts, progress=progress)
-    prototypes, _ = project.embed([prototype_text(c) for c in codes])
+    prototype_texts = [prototype_text(c) for c in codes]
+    prototypes, _ = project.embed(prototype_texts)
     column = {c.id: j for j, c in enumerate(codes)}
     Y = np.zeros((len(segments), len(codes)), dtype=np.int8)
     codings: dict[str, dict[int, set[str]]] = {}
@@ -91,7 +92,8 @@ def project_data(project: Project, *, group_by: str = "document", progress: bool
         notes.append("segments without a participant are grouped by their document")
     return CodedData(name=project.folder.name, texts=texts, vectors=vectors, Y=Y, groups=groups,
                      codes=[c.id for c in codes], names=[c.name for c in codes], prototypes=prototypes,
-                     unit_ids=[s.id for s in segments], codings=codings, notes=notes)
+                     unit_ids=[s.id for s in segments], codings=codings, notes=notes,
+                     prototype_texts=prototype_texts)
 
 
 def no_code_segments(store) -> dict[int, list[str]]:
@@ -104,8 +106,10 @@ def no_code_segments(store) -> dict[int, list[str]]:
 
 
 def run_project_eval(project: Project, *, folds: int = 5, group_by: str = "document", out: Any = None,
-                     progress: bool = False, n_boot: int = 1000, learning_curve: bool = True) -> dict[str, Any]:
-    """Cross-validate on the project's human codings; with ``out``, write the report there."""
+                     progress: bool = False, n_boot: int = 1000, learning_curve: bool = True,
+                     tune: bool = False) -> dict[str, Any]:
+    """Cross-validate on the project's human codings; with ``out``, write the report there. ``tune`` adds
+    ``suggester_tuned``: what ``codeseed tune`` would install, done inside each training fold (minutes per fold)."""
     began = time.perf_counter()
     data = project_data(project, group_by=group_by, progress=progress)
     try:
@@ -117,9 +121,19 @@ def run_project_eval(project: Project, *, folds: int = 5, group_by: str = "docum
     methods = default_methods(prototypes=data.prototypes is not None)
     if not data.Y.any(axis=1).all():  # "no code applies" segments: also as the product learns from them
         methods.insert(1, SuggesterMethod(no_code=True))
+    tuned = None
+    if tune:
+        from index.encoder import Encoder
+
+        from .tune_check import TunedSuggesterMethod
+
+        tuned = TunedSuggesterMethod(Encoder(project.settings["model"]).resolved.path, progress=progress)
+        methods.insert(1, tuned)
     result = evaluate(data, fold_list, split=f"grouped {len(fold_list)}-fold cross-validation by {group_by}",
                       n_boot=n_boot, progress=progress, methods=methods,
                       learning_curve_sizes=None if not learning_curve else (1, 2, 5, 10, 20, None))
+    if tuned is not None:
+        result["notes"] += tuned.notes
     decisions = project.store.decisions()
     result["decisions"] = decision_summary(decisions) if decisions else None
     result["spec"] = {"project": str(project.folder)}

@@ -19,6 +19,8 @@ Rooms import one way: ``importing`` → ``exchange`` → ``project`` → ``inges
 ``encoder.py``     text → vectors; the backend (torch/ONNX Runtime, fp32/bf16/int8) chosen by measurement
 ``backends.py``    the backends themselves; ``onnx_export.py`` the one-time, hash-checked ONNX export
 ``calibration.py`` the short timing that picks the backend per machine, remembered in the user cache
+``tuning.py``      fine-tuning a copy of the model on coded segments (``codeseed tune``); ``tuned_model.py`` its
+                   folder in the project (safetensors + manifest, hash-checked at every load)
 ``cache.py``       the vector cache (``vectors.db``), keyed by model and text hash
 ``vectors.py``     the FAISS index (exact, or IVF with 8-bit codes from 100,000 segments) and its JSON description (no pickle)
 ``demo.py``, ``sample/``  the bundled Foye et al. (2022) sample project

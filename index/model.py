@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import ModelError
+from .tuned_model import is_tuned_folder, verify_tuned
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_MODEL_ALIASES = frozenset({DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"})
@@ -323,7 +324,8 @@ def resolve_model(
     * the default name (or its ``sentence-transformers/`` form): the packaged zip,
       extracted into ``cache_dir`` (default :func:`default_cache_dir`) and verified;
       ``package_zip`` / ``expected_sha256`` exist so tests can inject a fake zip;
-    * an existing folder: used as is, identifier ``path:<absolute path>``;
+    * an existing folder: used as is, identifier ``path:<absolute path>``; a tuned copy written by
+      ``codeseed tune`` (:mod:`index.tuned_model`) is hash-checked first and named ``tuned:<base>~<sha12>``;
     * any other name: looked up in the local Hugging Face cache only.
     """
     text = os.fspath(name_or_path)
@@ -340,6 +342,8 @@ def resolve_model(
                 f"Folder {folder} is not a sentence-transformers model (no modules.json or config.json).",
                 fix="pass the folder that contains the model's config.json and weights",
             )
+        if is_tuned_folder(folder):  # a project's tuned copy: hash-checked, named by its weights, not its path
+            return ResolvedModel(path=folder, identifier=verify_tuned(folder, sha256_file))
         return ResolvedModel(path=folder, identifier=f"path:{folder}")
     if _looks_like_path(text) or candidate.exists():
         raise ModelError(

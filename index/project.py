@@ -6,6 +6,7 @@ Layout of a project folder::
     vectors.db              embedding cache: (model, text hash) -> vector
     index/segments.faiss    FAISS index over every segment
     index/segments.meta.json
+    encoders/tuned-<sha12>/ a tuned copy of the encoder, only after `codeseed tune` (index.tuned_model)
 
 Everything a user hands us goes through a reader and a check first, then into the store in one
 transaction: an import either happens whole or leaves the project exactly as it was.
@@ -29,7 +30,7 @@ from index.encoder import BACKEND_CHOICES, requested_backend
 from index.ingest.attributes import link_segments, parse_attributes, participant_for_document, unmatched_participants
 from index.ingest.codebook import check_codebook, read_codebook
 from index.ingest.codings import match_codings
-from index.errors import InputFileError, ProjectError
+from index.errors import InputFileError, ModelError, ProjectError
 from index.ingest.readers import read_document
 from index.ingest.readers.table import TableOptions
 from index.ingest.plan import PlannedDocument, cycle_collection_paused, plan_document, same_text_warnings
@@ -39,7 +40,8 @@ from index.ingest.tables import read_table
 from index.types import Code, ParsedDocument, Segment, prototype_text
 from index.vectors import TRAIN_PER_LIST, choose_kind
 
-DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200}
+DEFAULT_SETTINGS: dict[str, Any] = {"model": DEFAULT_MODEL, "max_segment_chars": 1200, "tuned_encoder": None}
+TUNED_ENCODERS = "encoders"  # where `codeseed tune` writes tuned copies of the encoder, inside the project
 REFI_SUFFIXES = (".qdpx", ".qdc")
 BUILD_CHUNK = 100_000  # segments whose vectors are read and added to the index at a time
 
@@ -294,8 +296,29 @@ class Project:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
-            self._encoder = Encoder(self.settings["model"], backend=self.indexed_backend())
+            self._encoder = Encoder(self.encoder_source(), backend=self.indexed_backend())
         return self._encoder
+
+    def encoder_source(self) -> str:
+        """The model the project encodes with: the tuned copy ``codeseed tune`` installed, else its model."""
+        tuned = self.settings.get("tuned_encoder")
+        if not tuned:
+            return str(self.settings["model"])
+        folder = self.folder / tuned
+        if not folder.is_dir():
+            raise ModelError(f"The project's tuned encoder {folder} is missing.",
+                             fix=f"run `codeseed tune {self.folder} --off` to return to the base encoder "
+                                 f"({self.settings['model']}), or tune again")
+        return str(folder)
+
+    def set_tuned_encoder(self, folder: Path | None) -> None:
+        """Install a tuned copy of the encoder (a folder inside the project), or return to the base (None)."""
+        value = None
+        if folder is not None:
+            value = Path(folder).resolve().relative_to(self.folder.resolve()).as_posix()
+        with self.store.transaction():
+            self.store.set_setting("tuned_encoder", value)
+        self._encoder = None
 
     def indexed_backend(self) -> str | None:
         """The encoder backend the project's index was built with, kept while the user asks for none.
@@ -415,5 +438,7 @@ class Project:
                      "kind": meta.get("kind", "exact")}
         else:
             index = {"state": "not built", "model": self.settings["model"], "segments": 0}
-        return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index}
+        encoder = {"model": self.settings["model"], "tuned": self.settings.get("tuned_encoder")}
+        return {"project": str(self.folder), "schema": self.store.schema_version, **counts, "index": index,
+                "encoder": encoder}
 

@@ -52,7 +52,8 @@ def encoder_spec(encoder: Any) -> dict[str, Any]:
     resolved = getattr(encoder, "resolved", None)
     if resolved is None:  # an encoder codeseed cannot rebuild by name (e.g. a test's fake)
         return {"name": None, "identifier": encoder.identifier, "weights_sha256": None, "bundled": False}
-    bundled = resolved.identifier.startswith("path:")  # a user's local folder: copied into the saved model
+    # a user's local folder or a project's tuned encoder: copied into the saved model
+    bundled = resolved.identifier.startswith(("path:", "tuned:"))
     # The backend that made the examples' vectors (torch/ONNX, fp32/bf16/int8) makes the batch's too: the same
     # vectors, so the same scores, wherever the batch runs (a backend a worker cannot run is an error there).
     return {"name": encoder.model_name, "identifier": encoder.identifier,

@@ -104,7 +104,7 @@ def test_imports_flow_one_way(path):
     ("gradio", {"app/serving.py", "app/layout.py", *(f"app/tabs/{p.name}" for p in (ROOT / "app" / "tabs").glob("*.py"))}),
     ("langchain", {"suggest/ask/langchain_adapter.py"}),
     ("langchain_core", {"suggest/ask/langchain_adapter.py"}),
-    ("sentence_transformers", {"index/backends.py", "index/model.py"}),
+    ("sentence_transformers", {"index/backends.py", "index/model.py", "index/tuning.py"}),
     ("onnxruntime", {"index/backends.py", "index/onnx_export.py"}),
     ("ray", {"batch/ray_engine.py"}),
 ])
