@@ -119,7 +119,8 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
             model.train()
             losses: list[float] = []
             for idx in length_batches(rng, rows, lengths, settings.batch):
-                features = model.tokenize([texts[i] for i in idx])
+                batch = [texts[i] for i in idx]
+                features = model.preprocess(batch) if hasattr(model, "preprocess") else model.tokenize(batch)
                 loss = loss_fn(head(body(features)["sentence_embedding"]), target[idx])
                 optimiser.zero_grad()
                 loss.backward()
