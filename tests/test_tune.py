@@ -243,6 +243,12 @@ def test_tuned_encoder_is_installed_used_refused_when_changed_and_turned_off(tun
             tune_project(p, TuneSettings(epochs=1), check=False, min_segments=20)
     with Project.open(tuned_project) as p:  # reopened: the setting and the index hold
         assert p.encoder.identifier == tuned_id and p.load_index().model == tuned_id
+        from suggest.project_suggester import ProjectSuggester
+        from suggest.saved_model import load_suggester, save_project_suggester
+
+        saved = load_suggester(save_project_suggester(ProjectSuggester(p).fit(), tuned_project.parent / "model"))
+        assert saved.manifest["encoder"]["bundled"]  # `codeseed batch` elsewhere gets the tuned copy with it
+        assert saved.load_encoder().identifier == tuned_id
 
     assert main(["status", str(tuned_project)]) == 0
     assert f"tuned on this project's codings (encoders/{report.folder.name}" in capsys.readouterr().out
