@@ -39,7 +39,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index import Encoder  # noqa: E402
-from index.backends import available_cpus  # noqa: E402
+from index.backends import SPECS, BackendUnavailable, available_cpus  # noqa: E402
 from index.encoder import BATCH_SIZE  # noqa: E402
 
 NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
@@ -121,7 +121,7 @@ def machine() -> str:
 def versions() -> str:
     import importlib.metadata as md
 
-    return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "sentence-transformers"))
+    return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "openvino", "sentence-transformers"))
 
 
 def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
@@ -135,9 +135,13 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
     auto = Encoder(batch_size=batch_size)
     st = SentenceTransformer(str(auto.resolved.path), device="cpu", local_files_only=True)
     found = {"sentence-transformers fp32 (baseline)": lambda texts: st.encode(texts)}
-    for name in ("torch-fp32", "torch-bf16", "onnx-fp32", "onnx-int8"):
+    for name in SPECS:
         encoder = Encoder(backend=name, batch_size=batch_size)
-        encoder.encode(["warm up"])
+        try:
+            encoder.encode(["warm up"])
+        except BackendUnavailable as exc:
+            print(f"{name}: skipped, {exc.message}", file=sys.stderr)
+            continue
         found[name] = encoder.encode
     found[f"auto (picked {auto.backend})"] = auto.encode
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
@@ -207,19 +211,18 @@ def _with_sessions(backend, sessions: dict, texts: list[str], batch_size: int) -
 
 def _unsorted(backend, texts: list[str], batch_size: int) -> np.ndarray:
     encodings = backend.tokenizer.encode_batch([t.strip() for t in texts])
-    session = backend._sessions[max(backend._sessions)]
-    parts = [backend._run(session, encodings[i : i + batch_size], max(len(e.ids) for e in encodings[i : i + batch_size]))
-             for i in range(0, len(encodings), batch_size)]
+    parts = [backend._run(encodings[i : i + batch_size], max(len(e.ids) for e in encodings[i : i + batch_size]),
+                          max(backend.threads)) for i in range(0, len(encodings), batch_size)]
     return np.concatenate(parts)
 
 
 def _one_thread(backend, texts: list[str], batch_size: int) -> np.ndarray:
-    sessions = backend._sessions
-    backend._sessions = {1: sessions[1]}
+    threads = backend.threads
+    backend.threads = [1]
     try:
         return backend.encode(texts, batch_size)
     finally:
-        backend._sessions = sessions
+        backend.threads = threads
 
 
 def neighbour_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:

@@ -1,17 +1,25 @@
 """The ways codeseed can run the embedding model: which library, at which precision.
 
-=============  ============  =========  ==================================================================
-backend        runtime       precision  notes
-=============  ============  =========  ==================================================================
-``torch-fp32``  torch        fp32       sentence-transformers as it ships: the reference every other is checked against
-``torch-bf16``  torch        bf16       the same in bfloat16 (fast only where the CPU does bf16 natively *and* torch uses it)
-``onnx-fp32``   onnxruntime  fp32       the transformer exported once with torch.onnx (:mod:`index.onnx_export`)
-``onnx-int8``   onnxruntime  int8       the same with block-wise int8 weights and arithmetic; vectors differ slightly
-=============  ============  =========  ==================================================================
+=================  ===========  =========  =====================================================================================
+backend            runtime      precision  notes
+=================  ===========  =========  =====================================================================================
+``torch-fp32``     torch        fp32       sentence-transformers as it ships: the reference every other is checked against
+``torch-bf16``     torch        bf16       the same in bfloat16 (fast only where the CPU does bf16 natively *and* torch uses it)
+``onnx-fp32``      onnxruntime  fp32       the transformer exported once with torch.onnx (:mod:`index.onnx_export`)
+``onnx-int8``      onnxruntime  int8       the same with block-wise int8 weights and arithmetic; vectors differ slightly
+``openvino-fp32``  openvino     fp32       the same fp32 export on OpenVINO's CPU runtime
+``openvino-bf16``  openvino     bf16       that export run in bfloat16 by OpenVINO; only on CPUs that have bf16 natively
+``openvino-int8``  openvino     int8       ``onnx-int8``'s file on OpenVINO (the same int8 arithmetic, other kernels)
+=================  ===========  =========  =====================================================================================
+
+The ONNX and OpenVINO backends share the export (:mod:`index.onnx_export`), the tokenisation, the batching
+and the pooling; only the runtime that runs the graph differs. OpenVINO ships a telemetry package as a
+dependency, used only by its model-conversion tools, which codeseed never calls: importing openvino loads the
+package, and a test checks that encoding never starts it and opens no connection.
 
 Every backend returns the same thing: L2-normalised float32 vectors, in input order, pooled exactly like
 sentence-transformers (mean over the attention mask, then normalise). Texts are sorted by length over the
-whole input (ONNX: by tokens; torch: by characters, as sentence-transformers does) and batched with similar
+whole input (ONNX, OpenVINO: by tokens; torch: by characters, as sentence-transformers does) and batched with similar
 lengths (little padding), then put back in input order.
 
 Nothing heavy is imported here: each backend imports its library when it is loaded.
@@ -52,6 +60,9 @@ SPECS = {s.name: s for s in (
     BackendSpec("torch-bf16", "torch", "bf16"),
     BackendSpec("onnx-fp32", "onnxruntime", "fp32"),
     BackendSpec("onnx-int8", "onnxruntime", "int8"),
+    BackendSpec("openvino-fp32", "openvino", "fp32"),
+    BackendSpec("openvino-bf16", "openvino", "bf16"),
+    BackendSpec("openvino-int8", "openvino", "int8"),
 )}
 
 
@@ -134,25 +145,81 @@ class TorchBackend:
                 torch.set_num_threads(threads)
 
 
-class OnnxBackend:
-    """The exported transformer on ONNX Runtime, with our own tokenisation, length bucketing and mean pooling."""
+class GraphBackend:
+    """The exported transformer run by a graph runtime, with our own tokenisation, length bucketing and pooling.
+
+    Subclasses load the graph (``_prepare``) and run one padded batch (``_infer``, small or full thread pool).
+    """
 
     def __init__(self, spec: BackendSpec, folder: Path, identifier: str, cache_dir: Path) -> None:
         try:
-            import onnxruntime as ort
             from tokenizers import Tokenizer
-        except ImportError as exc:
-            raise BackendUnavailable(f"The {spec.name} backend needs onnxruntime, which is not installed ({exc}).",
-                                     fix="pip install onnxruntime, or choose a torch backend") from exc
+        except ImportError as exc:  # pragma: no cover - a dependency of sentence-transformers
+            raise BackendUnavailable(f"The {spec.name} backend needs tokenizers ({exc}).",
+                                     fix="pip install tokenizers, or choose a torch backend") from exc
         plan = onnx_plan(folder)
-        paths = ensure_onnx(plan, identifier, cache_dir)
         self.spec, self.dimension, self.max_len = spec, plan.dimension, plan.max_seq_length
+        self._prepare_runtime()  # a missing runtime is reported before the (seconds-long) first export
+        paths = ensure_onnx(plan, identifier, cache_dir)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_len)
-        self._sessions = {threads: self._session(ort, paths[spec.precision], threads)
-                          for threads in sorted({1, available_cpus()})}
-        self.input_names = [i.name for i in self._sessions[1].get_inputs()]
+        self.threads = sorted({1, available_cpus()})
+        self.input_names = self._prepare(paths[FILE_OF[spec.precision]])
+
+    def _prepare_runtime(self) -> None:
+        raise NotImplementedError
+
+    def _prepare(self, path: Path) -> list[str]:
+        """Load the graph at ``path`` for each thread count in ``self.threads``; return its input names."""
+        raise NotImplementedError
+
+    def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
+        """The last hidden state for one padded batch."""
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
+        # sentence-transformers strips each text before tokenising; so do we, to get the same tokens.
+        encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        threads = 1 if len(texts) <= SMALL_BATCH else max(self.threads)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = self._run([encodings[i] for i in rows], int(lengths[rows].max()), threads)
+            if progress:
+                progress(len(rows))
+        return out
+
+    def _run(self, encodings: list[Any], width: int, threads: int) -> np.ndarray:
+        arrays = {n: np.zeros((len(encodings), width), dtype=np.int64) for n in self.input_names}
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            arrays["input_ids"][row, :n] = enc.ids
+            arrays["attention_mask"][row, :n] = 1
+            if "token_type_ids" in arrays:
+                arrays["token_type_ids"][row, :n] = enc.type_ids
+        hidden = np.asarray(self._infer(arrays, threads), dtype=np.float32)
+        mask = arrays["attention_mask"][..., None].astype(np.float32)
+        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+        return normalise(pooled)
+
+
+class OnnxBackend(GraphBackend):
+    """The export on ONNX Runtime."""
+
+    def _prepare_runtime(self) -> None:
+        try:
+            import onnxruntime
+        except ImportError as exc:
+            raise BackendUnavailable(f"The {self.spec.name} backend needs onnxruntime, which is not installed "
+                                     f"({exc}).", fix="pip install onnxruntime, or choose a torch backend") from exc
+        self._ort = onnxruntime
+
+    def _prepare(self, path: Path) -> list[str]:
+        self._sessions = {threads: self._session(self._ort, path, threads) for threads in self.threads}
+        return [i.name for i in self._sessions[1].get_inputs()]
 
     @staticmethod
     def _session(ort: Any, path: Path, threads: int) -> Any:
@@ -167,40 +234,58 @@ class OnnxBackend:
             raise BackendUnavailable(f"ONNX Runtime cannot load {path}: {exc}",
                                      fix=f"delete the folder {path.parent} (it is rebuilt on next use)") from exc
 
-    def encode(self, texts: Sequence[str], batch_size: int, progress: Progress | None = None) -> np.ndarray:
-        # sentence-transformers strips each text before tokenising; so do we, to get the same tokens.
-        encodings = self.tokenizer.encode_batch([str(t).strip() for t in texts])
-        lengths = np.array([len(e.ids) for e in encodings])
-        order = np.argsort(lengths, kind="stable")
-        session = self._sessions[1 if len(texts) <= SMALL_BATCH else max(self._sessions)]
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
-            out[rows] = self._run(session, [encodings[i] for i in rows], int(lengths[rows].max()))
-            if progress:
-                progress(len(rows))
-        return out
-
-    def _run(self, session: Any, encodings: list[Any], width: int) -> np.ndarray:
-        arrays = {n: np.zeros((len(encodings), width), dtype=np.int64) for n in self.input_names}
-        for row, enc in enumerate(encodings):
-            n = len(enc.ids)
-            arrays["input_ids"][row, :n] = enc.ids
-            arrays["attention_mask"][row, :n] = 1
-            if "token_type_ids" in arrays:
-                arrays["token_type_ids"][row, :n] = enc.type_ids
-        hidden = session.run(None, arrays)[0]
-        mask = arrays["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
-        return normalise(pooled)
+    def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
+        return self._sessions[threads].run(None, arrays)[0]
 
 
-def load_backend(name: str, folder: Path, identifier: str, cache_dir: Path) -> TorchBackend | OnnxBackend:
+class OpenVinoBackend(GraphBackend):
+    """The export on OpenVINO's CPU runtime; bf16 is refused where OpenVINO would quietly run fp32 instead."""
+
+    def _prepare_runtime(self) -> None:
+        try:
+            import openvino
+        except ImportError as exc:
+            raise BackendUnavailable(f"The {self.spec.name} backend needs openvino, which is not installed ({exc}).",
+                                     fix="pip install openvino, or choose another backend") from exc
+        self._ov = openvino
+
+    def _prepare(self, path: Path) -> list[str]:
+        ov = self._ov
+        # OpenVINO picks bf16 by itself on CPUs that have it; fp32 and int8 ask for fp32 so they stay what they say.
+        precision = "bf16" if self.spec.precision == "bf16" else "f32"
+        try:
+            core = ov.Core()
+            model = core.read_model(str(path))
+            self._requests = {}
+            for threads in self.threads:
+                compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": precision,
+                                                             "PERFORMANCE_HINT": "LATENCY",
+                                                             "INFERENCE_NUM_THREADS": threads})
+                self._requests[threads] = compiled.create_infer_request()
+        except Exception as exc:  # noqa: BLE001 - a damaged export or an incompatible runtime
+            raise BackendUnavailable(f"OpenVINO cannot load {path}: {exc}",
+                                     fix=f"delete the folder {path.parent} (it is rebuilt on next use)") from exc
+        actual = compiled.get_property("INFERENCE_PRECISION_HINT")
+        if precision == "bf16" and actual != ov.Type.bf16:
+            raise BackendUnavailable(f"OpenVINO runs bf16 only on CPUs with native bf16; this one would run "
+                                     f"{actual.get_type_name()}.",
+                                     fix="use openvino-fp32 or openvino-int8 (auto chooses by itself)")
+        return [port.get_any_name() for port in compiled.inputs]
+
+    def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
+        return self._requests[threads].infer(arrays)[0]
+
+
+FILE_OF = {"fp32": "fp32", "bf16": "fp32", "int8": "int8"}  # which export file each precision runs
+
+
+def load_backend(name: str, folder: Path, identifier: str, cache_dir: Path) -> TorchBackend | GraphBackend:
     """Build backend ``name`` for the model in ``folder`` (seconds: loads weights, maybe exports ONNX once)."""
     spec = SPECS[name]
     if spec.runtime == "torch":
         return TorchBackend(spec, folder, identifier)
+    graph = OpenVinoBackend if spec.runtime == "openvino" else OnnxBackend
     try:
-        return OnnxBackend(spec, folder, identifier, cache_dir)
+        return graph(spec, folder, identifier, cache_dir)
     except OnnxUnsupported as exc:
         raise BackendUnavailable(str(exc), fix="use a torch backend (CODESEED_ENCODER_BACKEND=torch-fp32)") from exc

@@ -8,10 +8,10 @@ Why no network: the model folder is resolved locally by :mod:`index.model`, and 
 ``HF_HUB_OFFLINE`` and passes ``local_files_only``.
 
 Backend (see :mod:`index.backends`): torch fp32 (sentence-transformers as it ships), torch bf16, ONNX Runtime
-fp32 or int8. ``"auto"`` (the default) uses the backend a short measurement found fastest on this machine
-(:mod:`index.calibration`; run once, remembered per CPU and library versions) among those whose vectors agree
-with fp32 (cosine >= 0.99). Force one with ``Encoder(backend=...)`` or the environment variable
-``CODESEED_ENCODER_BACKEND`` (``auto``, ``torch-fp32``, ``torch-bf16``, ``onnx-fp32``, ``onnx-int8``); a forced
+fp32 or int8, OpenVINO fp32, bf16 or int8. ``"auto"`` (the default) uses the backend a short measurement found
+fastest on this machine (:mod:`index.calibration`; run once, remembered per CPU and library versions) among those
+whose vectors agree with fp32 (cosine >= 0.99). Force one with ``Encoder(backend=...)`` or the environment
+variable ``CODESEED_ENCODER_BACKEND`` (``auto`` or a name from :data:`index.backends.SPECS`); a forced
 backend that cannot run here is an error, not a silent fallback.
 
 The backend is part of :attr:`Encoder.identifier` (``<model>@<hash>+onnx-int8``), which keys the vector cache

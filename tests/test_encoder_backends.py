@@ -29,7 +29,8 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def encoders():
     # The session's shared CODESEED_HOME (tests/conftest.py): the model and its ONNX export are made once.
-    return {name: Encoder(backend=name) for name in ("torch-fp32", "onnx-fp32", "onnx-int8")}
+    return {name: Encoder(backend=name) for name in ("torch-fp32", "onnx-fp32", "onnx-int8", "openvino-fp32",
+                                                     "openvino-bf16", "openvino-int8")}
 
 
 def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -55,6 +56,49 @@ def test_onnx_vectors_agree_with_sentence_transformers(encoders):
                                          "The council approved a new bus timetable."])
     sims = pair @ pair.T
     assert sims[0, 1] > sims[0, 2] + 0.2
+
+
+def test_openvino_vectors_agree_with_sentence_transformers_and_int8_with_onnx_runtime(encoders):
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(encoders["torch-fp32"].resolved.path), device="cpu").encode(
+        SENTENCES, normalize_embeddings=True)
+    fp32 = encoders["openvino-fp32"].encode(SENTENCES)
+    int8 = encoders["openvino-int8"].encode(SENTENCES)
+    assert fp32.shape == int8.shape == (len(SENTENCES), 384) and fp32.dtype == int8.dtype == np.float32
+    assert _cosines(fp32, reference).min() > 0.9999  # fp32 asked for: OpenVINO must not quietly use bf16
+    assert 0.99 <= _cosines(int8, reference).min() < 0.9999  # really int8 arithmetic, and close enough
+    # The same int8 file as onnx-int8: the two runtimes agree with each other far better than with fp32.
+    assert _cosines(int8, encoders["onnx-int8"].encode(SENTENCES)).min() > 0.999
+    try:
+        bf16 = encoders["openvino-bf16"].encode(SENTENCES)
+    except BackendUnavailable as err:  # a CPU without native bf16: refused rather than run as fp32 under its name
+        assert "native bf16" in str(err) and "openvino-fp32" in str(err)
+    else:
+        assert 0.999 <= _cosines(bf16, reference).min() < 0.999999
+
+
+def test_openvino_encoding_sends_nothing(encoders, monkeypatch):
+    """OpenVINO's telemetry package comes with it (used by its conversion tools): encoding must not use it,
+    nor open any connection."""
+    import socket
+
+    import openvino_telemetry
+
+    calls: list[str] = []
+    monkeypatch.setattr(openvino_telemetry.Telemetry, "__init__",
+                        lambda *a, **k: calls.append("telemetry") or None)
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        calls.append(f"connect {address}")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    for name in ("openvino-fp32", "openvino-int8"):
+        fresh = Encoder(backend=name)  # loads (compiles) here, inside the watch
+        fresh.encode(SENTENCES[:3])
+    assert calls == []
 
 
 def test_fused_attention_variant_of_the_speed_benchmark_fuses_and_agrees(encoders, tmp_path):
@@ -95,11 +139,19 @@ def test_torch_backend_sorts_the_whole_input_and_returns_input_order(encoders):
     assert _cosines(encoders["torch-fp32"].encode(texts), reference).min() > 0.9999
 
 
-def test_onnx_vector_does_not_depend_on_the_batch(encoders):
-    for name in ("onnx-fp32", "onnx-int8"):
-        together = encoders[name].encode(SENTENCES)
+def test_graph_backend_vector_does_not_depend_on_the_batch(encoders):
+    """Unlike torch-bf16's: a text's vector is the same alone and among others (padding is masked)."""
+    checked = []
+    for name in ("onnx-fp32", "onnx-int8", "openvino-fp32", "openvino-bf16", "openvino-int8"):
+        try:
+            together = encoders[name].encode(SENTENCES)
+        except BackendUnavailable:
+            assert name == "openvino-bf16"  # a CPU without native bf16 (checked above)
+            continue
         alone = np.vstack([encoders[name].encode([text]) for text in SENTENCES])
         np.testing.assert_allclose(alone, together, atol=1e-5, err_msg=name)
+        checked.append(name)
+    assert len(checked) >= 4
 
 
 # ------------------------------------------------------------------- the cache keeps backends apart
@@ -141,7 +193,7 @@ class _Fake:
 
     def encode(self, texts, batch_size, progress=None):
         out = np.tile(np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32), (len(texts), 1))
-        if self.name == "onnx-int8":  # far from fp32's vectors: never eligible however fast
+        if self.name.endswith("int8"):  # far from fp32's vectors: never eligible however fast
             out[:, :2] = [0.6, 0.8]
         return out
 
@@ -150,14 +202,15 @@ def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes
     monkeypatch.setenv("CODESEED_HOME", str(tmp_path))
     monkeypatch.delenv(BACKEND_ENV, raising=False)
     measured: list[list[str]] = []
-    fake_rates = {"torch-fp32": 100.0, "torch-bf16": 80.0, "onnx-fp32": 250.0, "onnx-int8": 900.0}
+    fake_rates = {"torch-fp32": 100.0, "torch-bf16": 80.0, "onnx-fp32": 250.0, "onnx-int8": 900.0,
+                  "openvino-fp32": 240.0, "openvino-bf16": 0.0, "openvino-int8": 901.0}
 
     def fake_measure(encoders, texts, repeats=2):
         measured.append(list(encoders))
         return {n: fake_rates[n] for n in encoders}, {n: e(texts) for n, e in encoders.items()}
 
     def fake_build(self, name):
-        if name == "torch-bf16":
+        if name in ("torch-bf16", "openvino-bf16"):
             raise BackendUnavailable("no bf16 here")
         return _Fake(name)
 
@@ -166,17 +219,19 @@ def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes
     first = Encoder()
     assert first.backend == "onnx-fp32"  # int8 is faster but disagrees with fp32
     assert first.identifier.endswith("+onnx-fp32") and first.description.startswith("onnxruntime fp32")
-    assert measured == [["torch-fp32", "onnx-fp32", "onnx-int8"]]
-    assert "encoding with onnx-fp32 (torch-fp32 100/s, onnx-fp32 250/s, onnx-int8 900/s" in capsys.readouterr().err
+    assert measured == [["torch-fp32", "onnx-fp32", "onnx-int8", "openvino-fp32", "openvino-int8"]]
+    assert ("encoding with onnx-fp32 (torch-fp32 100/s, onnx-fp32 250/s, onnx-int8 900/s, openvino-fp32 240/s, "
+            "openvino-int8 901/s" in capsys.readouterr().err)
     stored = json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())
     (entry,) = stored.values()
-    assert entry["backend"] == "onnx-fp32" and entry["skipped"] == {"torch-bf16": "no bf16 here"}
+    assert entry["backend"] == "onnx-fp32"
+    assert entry["skipped"] == {"torch-bf16": "no bf16 here", "openvino-bf16": "no bf16 here"}
     assert entry["min_cosine"]["onnx-int8"] < 0.99
 
     assert Encoder().backend == "onnx-fp32" and len(measured) == 1  # remembered, not measured again
     real_key = machine_key
     monkeypatch.setattr("index.encoder.machine_key", lambda ident: {**real_key(ident), "cpus": 64})
-    fake_rates["onnx-fp32"] = 50.0
+    fake_rates["onnx-fp32"] = fake_rates["openvino-fp32"] = 50.0
     assert Encoder().backend == "torch-fp32" and len(measured) == 2  # another machine: measured again
     assert len(json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())) == 2  # both kept
 
@@ -213,6 +268,11 @@ def test_forced_backend_that_cannot_run_is_a_clear_error(monkeypatch):
         encoder.encode(["hello"])
     text = str(err.value)
     assert "'onnx-int8' cannot run here" in text and "onnxruntime" in text and "How to fix" in text
+
+    monkeypatch.setitem(sys.modules, "openvino", None)
+    with pytest.raises(BackendUnavailable) as err:
+        Encoder(backend="openvino-int8").encode(["hello"])
+    assert "'openvino-int8' cannot run here" in str(err.value) and "pip install openvino" in str(err.value)
 
 
 def test_model_the_onnx_backend_cannot_run_is_refused(tmp_path, encoders):

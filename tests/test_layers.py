@@ -106,6 +106,7 @@ def test_imports_flow_one_way(path):
     ("langchain_core", {"suggest/ask/langchain_adapter.py"}),
     ("sentence_transformers", {"index/backends.py", "index/model.py", "index/tuning.py"}),
     ("onnxruntime", {"index/backends.py", "index/onnx_export.py"}),
+    ("openvino", {"index/backends.py"}),
     ("ray", {"batch/ray_engine.py"}),
 ])
 def test_heavy_libraries_live_in_one_place(library, allowed):
