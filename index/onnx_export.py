@@ -36,11 +36,14 @@ BLOCK = 32  # weights per int8 scale
 EXPORT_VERSION = 2  # bump when the export recipe changes, so old exports are not reused
 FILES = {"fp32": "model.fp32.onnx", "int8": "model.int8.onnx"}
 MARKER = "codeseed-verified.json"
-_SUPPORTED = {
-    "sentence_transformers.models.Transformer",
-    "sentence_transformers.models.Pooling",
-    "sentence_transformers.models.Normalize",
-}
+_SUPPORTED = ("Transformer", "Pooling", "Normalize")  # sentence-transformers' module classes we export
+
+
+def _module_kind(type_path: str) -> str:
+    """``Transformer`` for ``sentence_transformers.models.Transformer`` (5.x) and for
+    ``sentence_transformers.base.modules.transformer.Transformer`` (6.x, which also saves tuned models); else ''."""
+    parts = str(type_path).split(".")
+    return parts[-1] if parts[0] == "sentence_transformers" and parts[-1] in _SUPPORTED else ""
 
 
 class OnnxUnsupported(ModelError):
@@ -69,15 +72,18 @@ def onnx_plan(folder: Path) -> OnnxPlan:
     modules = _read_json(folder / "modules.json") if (folder / "modules.json").is_file() else None
     if not isinstance(modules, list):
         raise OnnxUnsupported(f"{folder} has no sentence-transformers modules.json; only such models are exported.")
-    kinds = [m.get("type", "") for m in modules]
-    other = [k for k in kinds if k not in _SUPPORTED]
-    if other or kinds[:2] != ["sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"]:
-        raise OnnxUnsupported(f"Model {folder} has modules {kinds}; the ONNX backend supports transformer + "
+    types = [m.get("type", "") for m in modules]
+    kinds = [_module_kind(t) for t in types]
+    if "" in kinds or kinds[:2] != ["Transformer", "Pooling"]:
+        raise OnnxUnsupported(f"Model {folder} has modules {types}; the ONNX backend supports transformer + "
                               "mean pooling (+ normalise) only.")
     if modules[0].get("path", "") not in ("", "0_Transformer"):
         raise OnnxUnsupported(f"Model {folder}: transformer module in {modules[0].get('path')!r} is not supported.")
     pooling = _read_json(folder / modules[1]["path"] / "config.json")
-    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode") and v is True}
+    # sentence-transformers 5 writes one flag per mode; 6 writes "pooling_mode": "mean".
+    modes = {k for k, v in pooling.items() if k.startswith("pooling_mode_") and v is True}
+    if isinstance(pooling.get("pooling_mode"), str):
+        modes.add(f"pooling_mode_{pooling['pooling_mode']}_tokens")
     if modes != {"pooling_mode_mean_tokens"}:
         raise OnnxUnsupported(f"Model {folder} pools with {sorted(modes)}; the ONNX backend does mean pooling only.")
     config = _read_json(folder / "sentence_bert_config.json") if (folder / "sentence_bert_config.json").is_file() else {}
@@ -85,8 +91,22 @@ def onnx_plan(folder: Path) -> OnnxPlan:
         raise OnnxUnsupported(f"Model {folder} lower-cases outside its tokenizer; not supported by the ONNX backend.")
     if not (folder / "tokenizer.json").is_file():
         raise OnnxUnsupported(f"Model {folder} has no tokenizer.json (a fast tokenizer is needed for ONNX).")
-    max_len = int(config.get("max_seq_length") or _read_json(folder / "config.json").get("max_position_embeddings", 512))
-    return OnnxPlan(folder=folder, max_seq_length=max_len, dimension=int(pooling["word_embedding_dimension"]))
+    max_len = _max_seq_length(folder, config)
+    dimension = pooling.get("word_embedding_dimension") or pooling.get("embedding_dimension")
+    if not dimension:
+        raise OnnxUnsupported(f"Model {folder}: its pooling config does not give the embedding dimension.")
+    return OnnxPlan(folder=folder, max_seq_length=max_len, dimension=int(dimension))
+
+
+def _max_seq_length(folder: Path, config: dict) -> int:
+    """Where sentence-transformers reads a model's length limit: its own config (5.x), else the tokenizer's
+    ``model_max_length`` (6.x saves it there), capped by the transformer's position embeddings."""
+    positions = int(_read_json(folder / "config.json").get("max_position_embeddings", 512))
+    if config.get("max_seq_length"):
+        return int(config["max_seq_length"])
+    tokenizer = folder / "tokenizer_config.json"
+    limit = _read_json(tokenizer).get("model_max_length") if tokenizer.is_file() else None
+    return min(int(limit), positions) if isinstance(limit, (int, float)) and limit > 0 else positions
 
 
 def export_key(identifier: str, folder: Path) -> str:

@@ -288,6 +288,33 @@ def test_model_the_onnx_backend_cannot_run_is_refused(tmp_path, encoders):
         Encoder(str(folder), backend="onnx-fp32").encode(["hello"])
 
 
+def test_onnx_plan_reads_models_saved_by_sentence_transformers_6(tmp_path):
+    """sentence-transformers 6 (which also saves `codeseed tune`'s models) writes other module paths, a
+    "pooling_mode" string and the length limit in the tokenizer's config; the plan reads both layouts."""
+    folder = tmp_path / "st6"
+    (folder / "1_Pooling").mkdir(parents=True)
+    modules = [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.base.modules.transformer.Transformer"},
+               {"idx": 1, "name": "1", "path": "1_Pooling",
+                "type": "sentence_transformers.sentence_transformer.modules.pooling.Pooling"}]
+    (folder / "modules.json").write_text(json.dumps(modules))
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"embedding_dimension": 384, "pooling_mode": "mean"}))
+    (folder / "sentence_bert_config.json").write_text(json.dumps({"transformer_task": "feature-extraction"}))
+    (folder / "config.json").write_text(json.dumps({"max_position_embeddings": 512}))
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 256}))
+    (folder / "tokenizer.json").write_text("{}")
+    plan = onnx_plan(folder)
+    assert (plan.dimension, plan.max_seq_length) == (384, 256)
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 10**30}))  # "no limit"
+    assert onnx_plan(folder).max_seq_length == 512
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"embedding_dimension": 384, "pooling_mode": "cls"}))
+    with pytest.raises(OnnxUnsupported, match="mean pooling only"):
+        onnx_plan(folder)
+    modules[1]["type"] = "my_package.Pooling"  # not sentence-transformers' own
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(OnnxUnsupported, match="my_package.Pooling"):
+        onnx_plan(folder)
+
+
 def test_onnx_export_is_cached_and_a_changed_file_is_not_trusted(encoders, tmp_path):
     encoders["onnx-int8"].encode(["x"])
     (export,) = [p for p in encoders["onnx-int8"]._models_dir().iterdir() if p.name.startswith("onnx-")]

@@ -11,6 +11,7 @@ import pytest
 
 from eval.methods import CodedData
 from eval.tune_check import MACRO_TOLERANCE, check_tuning, decide, held_out_split
+from index import Encoder
 from index.errors import ModelError
 from index.model import resolve_model, sha256_file
 from index.tuned_model import TUNED_MANIFEST, read_manifest, verify_tuned, write_tuned
@@ -239,6 +240,10 @@ def test_tuned_encoder_is_installed_used_refused_when_changed_and_turned_off(tun
         assert p.status()["encoder"]["tuned"] == f"encoders/{report.folder.name}"
         tuned_vector = p.embed([segment])[0][0]
         assert 0.5 < float(base_vector @ tuned_vector) < 0.9999  # moved by tuning, still the same text
+        # The tuned copy runs on the exported backends too (its own export, keyed by its identifier).
+        graph = Encoder(p.encoder_source(), backend="openvino-int8")
+        assert graph.identifier == tuned_id.replace("+torch-fp32", "+openvino-int8")
+        assert float(graph.encode([segment])[0] @ tuned_vector) > 0.99
         with pytest.raises(ProjectError, match="already installed"):
             tune_project(p, TuneSettings(epochs=1), check=False, min_segments=20)
     with Project.open(tuned_project) as p:  # reopened: the setting and the index hold
