@@ -27,6 +27,7 @@ Nothing heavy is imported here: each backend imports its library when it is load
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -148,8 +149,11 @@ class TorchBackend:
 class GraphBackend:
     """The exported transformer run by a graph runtime, with our own tokenisation, length bucketing and pooling.
 
-    Subclasses load the graph (``_prepare``) and run one padded batch (``_infer``, small or full thread pool).
+    Subclasses name their runtime's module (``library``), load the graph (``_prepare``) and run one padded batch
+    (``_infer``, small or full thread pool).
     """
+
+    library = ""
 
     def __init__(self, spec: BackendSpec, folder: Path, identifier: str, cache_dir: Path) -> None:
         try:
@@ -159,16 +163,17 @@ class GraphBackend:
                                      fix="pip install tokenizers, or choose a torch backend") from exc
         plan = onnx_plan(folder)
         self.spec, self.dimension, self.max_len = spec, plan.dimension, plan.max_seq_length
-        self._prepare_runtime()  # a missing runtime is reported before the (seconds-long) first export
+        try:  # a missing runtime is reported before the (seconds-long) first export
+            self._lib = importlib.import_module(self.library)
+        except ImportError as exc:
+            raise BackendUnavailable(f"The {spec.name} backend needs {self.library}, which is not installed ({exc}).",
+                                     fix=f"pip install {self.library}, or choose another backend") from exc
         paths = ensure_onnx(plan, identifier, cache_dir)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(max_length=self.max_len)
         self.threads = sorted({1, available_cpus()})
-        self.input_names = self._prepare(paths[FILE_OF[spec.precision]])
-
-    def _prepare_runtime(self) -> None:
-        raise NotImplementedError
+        self.input_names = self._prepare(paths["int8" if spec.precision == "int8" else "fp32"])  # bf16 runs fp32's
 
     def _prepare(self, path: Path) -> list[str]:
         """Load the graph at ``path`` for each thread count in ``self.threads``; return its input names."""
@@ -209,16 +214,10 @@ class GraphBackend:
 class OnnxBackend(GraphBackend):
     """The export on ONNX Runtime."""
 
-    def _prepare_runtime(self) -> None:
-        try:
-            import onnxruntime
-        except ImportError as exc:
-            raise BackendUnavailable(f"The {self.spec.name} backend needs onnxruntime, which is not installed "
-                                     f"({exc}).", fix="pip install onnxruntime, or choose a torch backend") from exc
-        self._ort = onnxruntime
+    library = "onnxruntime"
 
     def _prepare(self, path: Path) -> list[str]:
-        self._sessions = {threads: self._session(self._ort, path, threads) for threads in self.threads}
+        self._sessions = {threads: self._session(self._lib, path, threads) for threads in self.threads}
         return [i.name for i in self._sessions[1].get_inputs()]
 
     @staticmethod
@@ -241,16 +240,10 @@ class OnnxBackend(GraphBackend):
 class OpenVinoBackend(GraphBackend):
     """The export on OpenVINO's CPU runtime; bf16 is refused where OpenVINO would quietly run fp32 instead."""
 
-    def _prepare_runtime(self) -> None:
-        try:
-            import openvino
-        except ImportError as exc:
-            raise BackendUnavailable(f"The {self.spec.name} backend needs openvino, which is not installed ({exc}).",
-                                     fix="pip install openvino, or choose another backend") from exc
-        self._ov = openvino
+    library = "openvino"
 
     def _prepare(self, path: Path) -> list[str]:
-        ov = self._ov
+        ov = self._lib
         # OpenVINO picks bf16 by itself on CPUs that have it; fp32 and int8 ask for fp32 so they stay what they say.
         precision = "bf16" if self.spec.precision == "bf16" else "f32"
         try:
@@ -274,9 +267,6 @@ class OpenVinoBackend(GraphBackend):
 
     def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
         return self._requests[threads].infer(arrays)[0]
-
-
-FILE_OF = {"fp32": "fp32", "bf16": "fp32", "int8": "int8"}  # which export file each precision runs
 
 
 def load_backend(name: str, folder: Path, identifier: str, cache_dir: Path) -> TorchBackend | GraphBackend:

@@ -101,9 +101,9 @@ def onnx_plan(folder: Path) -> OnnxPlan:
 def _max_seq_length(folder: Path, config: dict) -> int:
     """Where sentence-transformers reads a model's length limit: its own config (5.x), else the tokenizer's
     ``model_max_length`` (6.x saves it there), capped by the transformer's position embeddings."""
-    positions = int(_read_json(folder / "config.json").get("max_position_embeddings", 512))
     if config.get("max_seq_length"):
         return int(config["max_seq_length"])
+    positions = int(_read_json(folder / "config.json").get("max_position_embeddings", 512))
     tokenizer = folder / "tokenizer_config.json"
     limit = _read_json(tokenizer).get("model_max_length") if tokenizer.is_file() else None
     return min(int(limit), positions) if isinstance(limit, (int, float)) and limit > 0 else positions
