@@ -129,7 +129,8 @@ def run(key: str, data_dir: Path, args: argparse.Namespace) -> None:
                                            data_dir).prototype_texts
     fold = folds[0]
     train = np.asarray(fold[0])
-    settings = TuneSettings(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, batch=args.batch, seed=args.seed)
+    settings = TuneSettings(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, batch=args.batch, seed=args.seed,
+                            balanced=args.balanced)
     base = Encoder().resolved.path
     print(f"\n{data.name}: {len(train)} training, {len(fold[1])} test segments (fold 1); {settings}", flush=True)
     frozen = measure(data, fold, grouped)
@@ -173,6 +174,8 @@ def main() -> None:
     parser.add_argument("--head-lr", type=float, default=d.head_lr, help=f"the head's learning rate (default {d.head_lr:g})")
     parser.add_argument("--batch", type=int, default=d.batch)
     parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument("--unweighted", dest="balanced", action="store_false",
+                        help="the loss without class weights (before rare codes were weighted up)")
     parser.add_argument("--no-check", action="store_true", help="skip the held-out check (half the time)")
     args = parser.parse_args()
     if "OMP_NUM_THREADS" not in os.environ:

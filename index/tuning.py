@@ -3,7 +3,8 @@
 The recipe measured in docs/benchmarks.md ("Fine-tuning the encoder"): a linear head on the mean-pooled,
 unnormalised embedding, trained together with the transformer on the coded segments' texts and codes;
 cross-entropy when every coded segment has exactly one code, a binary cross-entropy per code otherwise (segments
-marked "no code applies" then count as negatives of every code); AdamW (encoder ``lr``, head ``head_lr``, weight
+marked "no code applies" then count as negatives of every code), each weighted towards rare codes
+(:func:`class_weights`; ``balanced=False`` for the unweighted loss); AdamW (encoder ``lr``, head ``head_lr``, weight
 decay 0.01), 10% warm-up then linear decay, gradients clipped at 1, batches of similar length (little padding),
 texts cut at ``max_tokens`` while training, fp32, seeded. The head is thrown away: the suggester works on the
 tuned encoder's vectors as on the base encoder's.
@@ -35,6 +36,7 @@ class TuneSettings:
     batch: int = 32
     max_tokens: int = 128
     seed: int = 0
+    balanced: bool = True  # rare codes weigh more (class_weights); NHS lost less macro-F1 with it
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch < 1 or self.max_tokens < 8:
@@ -57,6 +59,26 @@ def length_batches(rng: np.random.Generator, rows: np.ndarray, lengths: Sequence
         batches += [np.asarray(part[b:b + size]) for b in range(0, len(part), size)]
     rng.shuffle(batches)
     return batches
+
+
+def class_weights(Y: np.ndarray, *, cap: float = 10.0) -> np.ndarray:
+    """Per-code loss weights that lift rare codes, damped by a square root and capped at ``cap``.
+
+    Single-label (softmax head): ``sqrt(mean count / count)`` per code, so the weights average about 1. Multi-label
+    (one binary loss per code): the positive weight ``sqrt(negatives / positives)``, never below 1. A code with no
+    positive gets weight 1 (it has nothing to lift)."""
+    Y = np.asarray(Y, dtype=np.float64)
+    if single_label(Y):
+        counts = Y[Y.sum(axis=1) > 0].sum(axis=0)
+        present = counts > 0
+        weights = np.ones(Y.shape[1])
+        weights[present] = np.sqrt(counts[present].mean() / counts[present])
+    else:
+        positives = Y.sum(axis=0)
+        negatives = len(Y) - positives
+        weights = np.where(positives > 0, np.sqrt(negatives / np.maximum(positives, 1)), 1.0)
+        weights = np.maximum(weights, 1.0)
+    return np.minimum(weights, cap)
 
 
 def single_label(Y: np.ndarray) -> bool:
@@ -99,12 +121,13 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
     body = torch.nn.Sequential(model[0], model[1])  # transformer + mean pooling, before normalising
     getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     head = torch.nn.Linear(int(getter()), Y.shape[1])
+    weight = torch.tensor(class_weights(Y), dtype=torch.float32) if settings.balanced else None
     if single_label(Y):
         rows = np.flatnonzero(Y.sum(axis=1) > 0)
-        target, loss_fn = torch.tensor(np.argmax(Y, axis=1)), torch.nn.CrossEntropyLoss()
+        target, loss_fn = torch.tensor(np.argmax(Y, axis=1)), torch.nn.CrossEntropyLoss(weight=weight)
     else:
         rows = np.arange(len(texts))
-        target, loss_fn = torch.tensor(Y, dtype=torch.float32), torch.nn.BCEWithLogitsLoss()
+        target, loss_fn = torch.tensor(Y, dtype=torch.float32), torch.nn.BCEWithLogitsLoss(pos_weight=weight)
     if len(rows) == 0:
         raise ValueError("fine_tune needs coded segments")
     optimiser = torch.optim.AdamW([{"params": model.parameters(), "lr": settings.lr},

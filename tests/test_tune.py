@@ -15,7 +15,7 @@ from index import Encoder
 from index.errors import ModelError
 from index.model import resolve_model, sha256_file
 from index.tuned_model import TUNED_MANIFEST, read_manifest, verify_tuned, write_tuned
-from index.tuning import TuneSettings, length_batches, single_label
+from index.tuning import TuneSettings, class_weights, length_batches, single_label
 
 
 # -- the keep rule, hand-made cases --------------------------------------------------------------------------------
@@ -49,6 +49,19 @@ def test_length_batches_put_every_row_in_one_batch_of_similar_length():
 def test_single_label_ignores_uncoded_rows():
     assert single_label(np.array([[1, 0], [0, 1], [0, 0]]))
     assert not single_label(np.array([[1, 1], [0, 1]]))
+
+
+def test_class_weights_lift_rare_codes_hand_counted():
+    # single label: counts 4, 1 (the uncoded row ignored); mean 2.5 -> sqrt(2.5/4), sqrt(2.5/1)
+    single = np.array([[1, 0]] * 4 + [[0, 1], [0, 0]])
+    assert np.allclose(class_weights(single), [np.sqrt(2.5 / 4), np.sqrt(2.5)])
+    # multi-label, 8 rows: code a 2 positives (sqrt(6/2)), b 6 (sqrt(2/6) < 1 -> 1), c none (1), d 1 (sqrt(7) capped)
+    multi = np.zeros((8, 4), dtype=int)
+    multi[:2, 0] = 1
+    multi[:6, 1] = 1
+    multi[7, 3] = 1
+    assert np.allclose(class_weights(multi, cap=2.0), [np.sqrt(3), 1.0, 1.0, 2.0])
+    assert class_weights(multi)[3] == pytest.approx(np.sqrt(7))
 
 
 def test_settings_refuse_nonsense():
@@ -318,3 +331,22 @@ def test_tuned_method_in_eval_tunes_inside_each_training_fold_only(monkeypatch):
     assert len(method.notes) == len(folds) and all("tuned (" in n for n in method.notes)
     top = np.argmax(runs["suggester_tuned"].scores[tested], axis=1)
     assert np.mean(data.Y[tested, top]) > 0.9  # the oracle's vectors were used for the test fold
+
+
+def test_class_weights_reach_the_loss():
+    """Weighted and unweighted tuning of the real model on an imbalanced toy set train to different encoders (the
+    weights change the gradients), far beyond what two runs of the same settings differ by."""
+    from index.tuning import embedder, fine_tune
+
+    base = Encoder().resolved.path
+    texts = [f"the nurse on ward {i} was kind and patient" for i in range(12)] + ["parking cost far too much"] * 2
+    Y = np.array([[1, 0]] * 12 + [[0, 1]] * 2)
+    probe = ["the car park was expensive", "the staff were lovely"]
+
+    def vectors(balanced: bool) -> np.ndarray:
+        model = fine_tune(base, texts, Y, TuneSettings(epochs=1, batch=7, balanced=balanced), progress=False)
+        return embedder(model)(probe)
+
+    weighted, again, unweighted = vectors(True), vectors(True), vectors(False)
+    noise, effect = np.abs(weighted - again).max(), np.abs(weighted - unweighted).max()
+    assert effect > 1e-4 and effect > 10 * noise
