@@ -13,7 +13,9 @@ and code prototype is embedded again with the tuned encoder and the shipped sugg
 
 Printed per benchmark: the frozen row; the check's figures and decision; the tuned row; "codeseed tune" (the tuned
 row if the check kept it, else the frozen row); tuned-minus-frozen with a paired 95% bootstrap interval over
-groups (respondents; AnnoMI transcripts); tuning times. Frozen vectors come from the bench cache; tuned ones are
+groups (respondents; AnnoMI transcripts); tuning times. In brackets after each row, micro-F1 with one threshold
+for every code chosen on the test fold itself: not a figure a user gets, but the ranking's quality with the
+calibration taken out (does tuning rank better, or only calibrate differently?). Frozen vectors come from the bench cache; tuned ones are
 never cached. With more than one torch thread on a busy machine each training step ran ~5x slower: set
 OMP_NUM_THREADS=1 there.
 """
@@ -68,8 +70,10 @@ def measure(data: CodedData, fold, grouped: bool) -> dict:
     run = runs[method.name]
     figures = method_metrics(data, run, tested, n_boot=0)
     top1 = {data.unit_ids[i]: data.codes[int(np.argmax(run.scores[i]))] for i in tested}
+    T, S = data.Y[tested], run.scores[tested]
+    best = max(micro_f1(T, (S >= t).astype(np.int8)) for t in np.arange(0.05, 0.95, 0.01))
     out = {"micro_f1": figures["micro_f1"], "macro_f1": figures["macro_f1"], "hit@1": figures["hit@1"],
-           "ece": figures.get("ece"),
+           "ece": figures.get("ece"), "best_threshold_micro_f1": float(best),
            "tested": tested, "P": run.predicted[tested].astype(np.int8), "top1": top1}
     if data.codings:
         predicted = {data.unit_ids[i]: {data.codes[j] for j in np.flatnonzero(run.predicted[i])} for i in tested}
@@ -113,7 +117,7 @@ def _row(label: str, r: dict) -> str:
     kappa = f"  κ with each annotator {r['kappa']:.3f}" if "kappa" in r else ""
     ece = f"  ECE {r['ece']:.3f}" if r.get("ece") is not None else ""
     return (f"  {label:<22} micro-F1 {r['micro_f1']:.3f}  macro-F1 {r['macro_f1']:.3f}  hit@1 {r['hit@1']:.3f}"
-            f"{ece}{kappa}")
+            f"{ece}{kappa}  (micro-F1 at the test fold's best single threshold {r['best_threshold_micro_f1']:.3f})")
 
 
 def _gain_lines(data: CodedData, frozen: dict, result: dict, minutes: float) -> None:
