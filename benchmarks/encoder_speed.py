@@ -18,6 +18,9 @@ the transformer exported with eager attention and fused by ONNX Runtime's transf
 bert: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu`` and ``EmbedLayerNormalization`` nodes; the op
 counts are printed), the same fused graph with ``onnx-int8``'s block-wise int8 weights, and the shipped export
 with the thread pool's spinning turned off (``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
+
+For each OpenVINO backend it also prints how many of the compiled graph's operations run at each precision
+(OpenVINO's own report of what this CPU runs): ``openvino-int8`` and ``openvino-fp32`` should show no ``bf16``.
 """
 
 from __future__ import annotations
@@ -143,6 +146,9 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
             print(f"{name}: skipped, {exc.message}", file=sys.stderr)
             continue
         found[name] = encoder.encode
+        if hasattr(encoder._load(), "kernel_precisions"):
+            counts = encoder._load().kernel_precisions()
+            print(f"{name} runs its operations at: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
     found[f"auto (picked {auto.backend})"] = auto.encode
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
     found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)

@@ -268,6 +268,18 @@ class OpenVinoBackend(GraphBackend):
     def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
         return self._requests[threads].infer(arrays)[0]
 
+    def kernel_precisions(self) -> dict[str, int]:
+        """How many operations of the compiled graph run at each precision (``f32``, ``u8``, ``bf16``, ...), as
+        OpenVINO reports them: what this CPU actually runs, whatever was asked."""
+        request = next(iter(self._requests.values()))
+        counts: dict[str, int] = {}
+        for op in request.get_compiled_model().get_runtime_model().get_ordered_ops():
+            info = op.get_rt_info()
+            if "runtimePrecision" in info:
+                name = info["runtimePrecision"].astype(str)
+                counts[name] = counts.get(name, 0) + 1
+        return counts
+
 
 def load_backend(name: str, folder: Path, identifier: str, cache_dir: Path) -> TorchBackend | GraphBackend:
     """Build backend ``name`` for the model in ``folder`` (seconds: loads weights, maybe exports ONNX once)."""

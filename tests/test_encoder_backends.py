@@ -78,6 +78,26 @@ def test_openvino_vectors_agree_with_sentence_transformers_and_int8_with_onnx_ru
         assert 0.999 <= _cosines(bf16, reference).min() < 0.999999
 
 
+def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
+    """OpenVINO's own report of the compiled graph: fp32 and int8 never run bf16 kernels (on a bf16 CPU it would
+    switch to them unasked), int8 runs int8 ones, and bf16, where the CPU has it, runs bf16."""
+    for name in ("openvino-fp32", "openvino-int8", "openvino-bf16"):
+        try:
+            encoders[name].encode(["warm up"])
+        except BackendUnavailable:
+            assert name == "openvino-bf16"  # a CPU without native bf16
+            continue
+        counts = encoders[name]._load().kernel_precisions()
+        assert counts.get("f32", 0) > 0
+        int8 = counts.get("u8", 0) + counts.get("i8", 0)
+        if name == "openvino-bf16":
+            assert counts.get("bf16", 0) > 0
+        else:
+            assert "bf16" not in counts and "f16" not in counts
+        if name == "openvino-int8":
+            assert int8 > 2 * (encoders["openvino-fp32"]._load().kernel_precisions().get("u8", 0) + 1)
+
+
 def test_openvino_encoding_sends_nothing(encoders, monkeypatch):
     """OpenVINO's telemetry package comes with it (used by its conversion tools): encoding must not use it,
     nor open any connection."""
