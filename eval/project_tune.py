@@ -57,6 +57,11 @@ def tune_project(project: Project, settings: TuneSettings = TuneSettings(), *, c
                            f"{len(data.texts)}", file=str(project.folder),
                            fix="code more segments first; with few coded segments the suggester learns from "
                                "them directly, without tuning the encoder")
+    if len(data.codes) < 2:
+        raise ProjectError(f"tuning needs codings of at least two codes; every coded segment has "
+                           f"{' '.join(data.codes) or 'no code'}", file=str(project.folder),
+                           fix="code segments with the other codes of the codebook first: tuning learns what "
+                               "tells codes apart")
     by_id = {c.id: c for c in project.codes()}
     prototype_texts = [prototype_text(by_id[code]) for code in data.codes]
     base = Encoder(project.settings["model"]).resolved

@@ -193,6 +193,33 @@ TOPICS = {
 }
 
 
+CODEBOOK = ("code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and delays\n"
+            "R,,Respect,staff kind and respectful\nP,,Parking,parking and its cost\n")
+
+
+def coded_project(folder, documents: int, code_of):
+    """A project in ``folder/proj``: ``documents`` interviews of 8 turns, turn k of interview d coded
+    ``code_of(d, k)`` by "ana", with the codebook above (not indexed). Returns the open project and how many
+    codings were imported."""
+    from index.project import Project
+
+    rows = ["document,text,code"]
+    for d in range(documents):
+        turns = []
+        for k in range(8):
+            code = code_of(d, k)
+            text = TOPICS[code][k % 4].format(n=d * 8 + k + 2)
+            turns.append(f"P{d}: {text}.")
+            rows.append(f"I{d},{text},{code}")
+        (folder / f"I{d}.txt").write_text("\n\n".join(turns) + "\n", encoding="utf-8")
+    (folder / "codebook.csv").write_text(CODEBOOK)
+    (folder / "codings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    p = Project.init(folder / "proj")
+    p.import_documents(sorted(folder.glob("I*.txt")))
+    p.import_codebook(folder / "codebook.csv")
+    return p, p.import_codings(folder / "codings.csv", coder="ana").codings
+
+
 @pytest.fixture(scope="module")
 def tuned_project(tmp_path_factory):
     """Six interviews, 48 turns, each coded with one of three codes; the index built with the real MiniLM."""
@@ -201,22 +228,9 @@ def tuned_project(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("CODESEED_ENCODER_BACKEND", "torch-fp32")  # no calibration: this test is about tuning
     folder = tmp_path_factory.mktemp("tune")
-    rows = ["document,text,code"]
-    for d in range(6):
-        turns = []
-        for k in range(8):
-            code = "WRP"[(d + k) % 3]
-            text = TOPICS[code][k % 4].format(n=d * 8 + k + 2)
-            turns.append(f"P{d}: {text}.")
-            rows.append(f"I{d},{text},{code}")
-        (folder / f"I{d}.txt").write_text("\n\n".join(turns) + "\n", encoding="utf-8")
-    (folder / "codebook.csv").write_text("code,parent,name,description\nACC,,Access,\nW,ACC,Waiting,waiting lists and "
-                                         "delays\nR,,Respect,staff kind and respectful\nP,,Parking,parking and its cost\n")
-    (folder / "codings.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    with Project.init(folder / "proj") as p:
-        p.import_documents(sorted(folder.glob("I*.txt")))
-        p.import_codebook(folder / "codebook.csv")
-        assert p.import_codings(folder / "codings.csv", coder="ana").codings == 48
+    p, codings = coded_project(folder, 6, lambda d, k: "WRP"[(d + k) % 3])
+    with p:
+        assert codings == 48
         p.build_index()
     yield folder / "proj"
     mp.undo()
@@ -350,3 +364,26 @@ def test_class_weights_reach_the_loss():
     weighted, again, unweighted = vectors(True), vectors(True), vectors(False)
     noise, effect = np.abs(weighted - again).max(), np.abs(weighted - unweighted).max()
     assert effect > 1e-4 and effect > 10 * noise
+
+
+def test_tuning_a_project_coded_with_one_code_is_refused_clearly(tmp_path):
+    """Nothing to tell apart: a clear error naming the code (not a traceback), and the project unchanged."""
+    from index.project import Project
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CODESEED_ENCODER_BACKEND", "torch-fp32")
+    try:
+        p, codings = coded_project(tmp_path, 3, lambda d, k: "W")
+        p.close()
+        assert codings == 24
+        from eval.project_tune import tune_project
+        from index.errors import ProjectError
+
+        with Project.open(tmp_path / "proj") as p:
+            with pytest.raises(ProjectError, match="at least two codes; every coded segment has W") as raised:
+                tune_project(p, TuneSettings(epochs=1), check=False, min_segments=20)
+            assert "other codes" in raised.value.fix
+        with Project.open(tmp_path / "proj") as p:
+            assert not p.settings.get("tuned_encoder") and not list((tmp_path / "proj").glob("encoders/*"))
+    finally:
+        mp.undo()
