@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -78,9 +79,17 @@ def test_openvino_vectors_agree_with_sentence_transformers_and_int8_with_onnx_ru
         assert 0.999 <= _cosines(bf16, reference).min() < 0.999999
 
 
+def _has_vnni() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
 def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
     """OpenVINO's own report of the compiled graph: fp32 and int8 never run bf16 kernels (on a bf16 CPU it would
-    switch to them unasked), int8 runs int8 ones, and bf16, where the CPU has it, runs bf16."""
+    switch to them unasked), int8 runs int8 ones (checked on CPUs with VNNI), and bf16, where the CPU has it, bf16."""
     for name in ("openvino-fp32", "openvino-int8", "openvino-bf16"):
         try:
             encoders[name].encode(["warm up"])
@@ -94,7 +103,7 @@ def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
             assert counts.get("bf16", 0) > 0
         else:
             assert "bf16" not in counts and "f16" not in counts
-        if name == "openvino-int8":
+        if name == "openvino-int8" and _has_vnni():  # measured there; elsewhere OpenVINO may widen int8 weights
             assert int8 > 2 * (encoders["openvino-fp32"]._load().kernel_precisions().get("u8", 0) + 1)
 
 
