@@ -15,9 +15,9 @@ Printed per benchmark: the frozen row; the check's figures and decision; the tun
 row if the check kept it, else the frozen row); tuned-minus-frozen with a paired 95% bootstrap interval over
 groups (respondents; AnnoMI transcripts); tuning times. In brackets after each row, micro-F1 with one threshold
 for every code chosen on the test fold itself: not a figure a user gets, but the ranking's quality with the
-calibration taken out (does tuning rank better, or only calibrate differently?). Frozen vectors come from the bench cache; tuned ones are
-never cached. With more than one torch thread on a busy machine each training step ran ~5x slower: set
-OMP_NUM_THREADS=1 there.
+calibration taken out (does tuning rank better, or only calibrate differently?). Frozen vectors come from the
+bench cache; tuned ones are never cached. With more than one torch thread on a busy machine each training step
+ran ~5x slower: set OMP_NUM_THREADS=1 there.
 """
 
 from __future__ import annotations
