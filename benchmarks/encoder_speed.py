@@ -146,8 +146,9 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
             print(f"{name}: skipped, {exc.message}", file=sys.stderr)
             continue
         found[name] = encoder.encode
-        if hasattr(encoder._load(), "kernel_precisions"):
-            counts = encoder._load().kernel_precisions()
+        backend = encoder._load()
+        if hasattr(backend, "kernel_precisions"):
+            counts = backend.kernel_precisions()
             print(f"{name} runs its operations at: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
     found[f"auto (picked {auto.backend})"] = auto.encode
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()

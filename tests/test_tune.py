@@ -223,8 +223,6 @@ def coded_project(folder, documents: int, code_of):
 @pytest.fixture(scope="module")
 def tuned_project(tmp_path_factory):
     """Six interviews, 48 turns, each coded with one of three codes; the index built with the real MiniLM."""
-    from index.project import Project
-
     mp = pytest.MonkeyPatch()
     mp.setenv("CODESEED_ENCODER_BACKEND", "torch-fp32")  # no calibration: this test is about tuning
     folder = tmp_path_factory.mktemp("tune")
@@ -366,24 +364,18 @@ def test_class_weights_reach_the_loss():
     assert effect > 1e-4 and effect > 10 * noise
 
 
-def test_tuning_a_project_coded_with_one_code_is_refused_clearly(tmp_path):
+def test_tuning_a_project_coded_with_one_code_is_refused_clearly(tmp_path, monkeypatch):
     """Nothing to tell apart: a clear error naming the code (not a traceback), and the project unchanged."""
+    from eval.project_tune import tune_project
+    from index.errors import ProjectError
     from index.project import Project
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CODESEED_ENCODER_BACKEND", "torch-fp32")
-    try:
-        p, codings = coded_project(tmp_path, 3, lambda d, k: "W")
-        p.close()
+    monkeypatch.setenv("CODESEED_ENCODER_BACKEND", "torch-fp32")
+    p, codings = coded_project(tmp_path, 3, lambda d, k: "W")
+    with p:
         assert codings == 24
-        from eval.project_tune import tune_project
-        from index.errors import ProjectError
-
-        with Project.open(tmp_path / "proj") as p:
-            with pytest.raises(ProjectError, match="at least two codes; every coded segment has W") as raised:
-                tune_project(p, TuneSettings(epochs=1), check=False, min_segments=20)
-            assert "other codes" in raised.value.fix
-        with Project.open(tmp_path / "proj") as p:
-            assert not p.settings.get("tuned_encoder") and not list((tmp_path / "proj").glob("encoders/*"))
-    finally:
-        mp.undo()
+        with pytest.raises(ProjectError, match="at least two codes; every coded segment has W") as raised:
+            tune_project(p, TuneSettings(epochs=1), check=False, min_segments=20)
+        assert "other codes" in raised.value.fix
+    with Project.open(tmp_path / "proj") as p:
+        assert not p.settings.get("tuned_encoder") and not list((tmp_path / "proj").glob("encoders/*"))
