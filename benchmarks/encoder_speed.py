@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index import Encoder  # noqa: E402
 from index.backends import SPECS, BackendUnavailable, available_cpus  # noqa: E402
+from index.calibration import isa_caps  # noqa: E402
 from index.encoder import BATCH_SIZE  # noqa: E402
 
 NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
@@ -118,7 +119,9 @@ def machine() -> str:
     model = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "?")
     flags = set(next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), []))
     shown = " ".join(f for f in FLAGS_OF_INTEREST if f in flags) or "none of " + " ".join(FLAGS_OF_INTEREST)
-    return f"{model}, {available_cpus()} cores usable, flags: {shown}"
+    caps = isa_caps()
+    capped = f"; instruction sets capped by {' '.join(f'{k}={v}' for k, v in caps.items())}" if caps else ""
+    return f"{model}, {available_cpus()} cores usable, flags: {shown}{capped}"
 
 
 def versions() -> str:
@@ -150,6 +153,8 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
         if hasattr(backend, "kernel_precisions"):
             counts = backend.kernel_precisions()
             print(f"{name} runs its operations at: {', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}")
+            kernels = backend.matmul_kernels()
+            print(f"{name} runs its matrix products on: {', '.join(f'{k} {v}' for k, v in sorted(kernels.items()))}")
     found[f"auto (picked {auto.backend})"] = auto.encode
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
     found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)

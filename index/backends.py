@@ -206,6 +206,11 @@ class GraphBackend:
             if "token_type_ids" in arrays:
                 arrays["token_type_ids"][row, :n] = enc.type_ids
         hidden = np.asarray(self._infer(arrays, threads), dtype=np.float32)
+        if hidden.shape[:2] != (len(encodings), width):
+            raise BackendUnavailable(f"{self.library} returned hidden states of shape {hidden.shape} for a batch of "
+                                     f"{len(encodings)} texts of {width} tokens",
+                                     fix=f"use another backend, e.g. {REFERENCE} (CODESEED_ENCODER_BACKEND="
+                                         f"{REFERENCE}), or unset CODESEED_ENCODER_BACKEND to let codeseed choose")
         mask = arrays["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
         return normalise(pooled)
@@ -268,16 +273,29 @@ class OpenVinoBackend(GraphBackend):
     def _infer(self, arrays: dict[str, np.ndarray], threads: int) -> np.ndarray:
         return self._requests[threads].infer(arrays)[0]
 
+    def _runtime_ops(self) -> list[dict[str, str]]:
+        """Each operation of the compiled graph as OpenVINO's runtime model describes it (strings)."""
+        request = next(iter(self._requests.values()))
+        return [{key: value.astype(str) for key, value in op.get_rt_info().items()}
+                for op in request.get_compiled_model().get_runtime_model().get_ordered_ops()]
+
     def kernel_precisions(self) -> dict[str, int]:
         """How many operations of the compiled graph run at each precision (``f32``, ``u8``, ``bf16``, ...), as
         OpenVINO reports them: what this CPU actually runs, whatever was asked."""
-        request = next(iter(self._requests.values()))
         counts: dict[str, int] = {}
-        for op in request.get_compiled_model().get_runtime_model().get_ordered_ops():
-            info = op.get_rt_info()
+        for info in self._runtime_ops():
             if "runtimePrecision" in info:
-                name = info["runtimePrecision"].astype(str)
-                counts[name] = counts.get(name, 0) + 1
+                counts[info["runtimePrecision"]] = counts.get(info["runtimePrecision"], 0) + 1
+        return counts
+
+    def matmul_kernels(self) -> dict[str, int]:
+        """How many of the matrix products (``FullyConnected`` and ``MatMul``: nearly all the arithmetic) run on
+        each kernel, by OpenVINO's name for it: ``brgemm_avx512_f32``, ``brgemm_avx512_amx_bf16``, ... The name
+        says which instructions (AVX2, AVX-512, AMX) and number type the CPU really uses."""
+        counts: dict[str, int] = {}
+        for info in self._runtime_ops():
+            if info.get("layerType") in ("FullyConnected", "MatMul") and "primitiveType" in info:
+                counts[info["primitiveType"]] = counts.get(info["primitiveType"], 0) + 1
         return counts
 
 

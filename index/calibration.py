@@ -5,8 +5,9 @@ fp32 in two runs; int8 kernels are fast on some CPUs and not others. So on first
 backend that can run here on a few dozen interview-like texts (a few seconds), checks each one's vectors
 against sentence-transformers' fp32 (cosine >= ``MIN_COSINE`` on every text, or it is not eligible), and takes
 the fastest. The result is stored in ``$CODESEED_HOME/encoder-calibration.json`` under a key made of the CPU
-model, its flags, the cores we may use, the library versions and the model: change any of them and the next
-use calibrates again. Several machines may share one home folder; each keeps its own entry.
+model, its flags, the cores we may use, the library versions, the model and any instruction-set caps set in the
+environment (``ONEDNN_MAX_CPU_ISA`` and the like): change any of them and the next use calibrates again.
+Several machines may share one home folder; each keeps its own entry.
 
 Pure parts (:func:`choose_backend`, :func:`machine_key`) are apart from the timing and the file.
 """
@@ -31,6 +32,7 @@ from .backends import REFERENCE, available_cpus
 MIN_COSINE = 0.99
 CALIBRATION_VERSION = 3  # 3: the OpenVINO backends joined: measured again
 CALIBRATION_FILE = "encoder-calibration.json"
+ISA_CAP_VARIABLES = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "OV_CPU_MAX_ISA", "MKL_ENABLE_INSTRUCTIONS")
 _LIBRARIES = ("torch", "onnxruntime", "openvino", "sentence-transformers", "transformers", "tokenizers", "numpy")
 
 _STARTS = ["Honestly,", "The staff were", "When I arrived", "My mum said", "To be fair", "Looking back,",
@@ -76,11 +78,22 @@ def _version(name: str) -> str:
         return "-"
 
 
+def isa_caps() -> dict[str, str]:
+    """The environment variables set here that keep the math libraries off some of the CPU's instructions
+    (oneDNN's, which OpenVINO and torch use, MKL's and OpenVINO's own): with them the same CPU runs other kernels,
+    at other speeds."""
+    return {name: os.environ[name] for name in ISA_CAP_VARIABLES if os.environ.get(name)}
+
+
 def machine_key(model_identifier: str) -> dict[str, Any]:
     """What a calibration depends on; a different value for any field means calibrate again."""
     cpu, flags = _cpu_description()
-    return {"cpu": cpu, "flags_sha256": flags, "cpus": available_cpus(), "model": model_identifier,
-            "libraries": {name: _version(name) for name in _LIBRARIES}, "version": CALIBRATION_VERSION}
+    key = {"cpu": cpu, "flags_sha256": flags, "cpus": available_cpus(), "model": model_identifier,
+           "libraries": {name: _version(name) for name in _LIBRARIES}, "version": CALIBRATION_VERSION}
+    caps = isa_caps()
+    if caps:  # only then, so calibrations stored without any stay valid
+        key["isa_caps"] = caps
+    return key
 
 
 def key_id(key: Mapping[str, Any]) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from .backends import SPECS, BackendUnavailable, load_backend
+from .backends import REFERENCE, SPECS, BackendUnavailable, load_backend
 from .calibration import CALIBRATION_FILE, CalibrationStore, calibration_texts, choose_backend, machine_key
 from .calibration import measure, min_cosines
 from .errors import ModelError
@@ -155,8 +155,14 @@ class Encoder:
                 loaded[name] = self._build(name)
             except BackendUnavailable as exc:
                 skipped[name] = exc.message
+        texts = calibration_texts()
+        for name in [n for n in loaded if n != REFERENCE]:
+            problem = _fails_on(loaded[name], texts, self.batch_size)
+            if problem:  # a runtime that misbehaves on this CPU must not stop encoding: the reference still runs
+                skipped[name] = problem
+                del loaded[name]
         encoders = {name: (lambda texts, b=b: b.encode(list(texts), self.batch_size)) for name, b in loaded.items()}
-        rates, vectors = measure(encoders, calibration_texts())
+        rates, vectors = measure(encoders, texts)
         cosines = min_cosines(vectors)
         chosen = choose_backend(rates, cosines)
         self._backend = loaded[chosen]  # the others are dropped here
@@ -178,3 +184,14 @@ class Encoder:
 
         with tqdm(total=len(texts), unit="segment", desc="Encoding", disable=not progress) as bar:
             return backend.encode(texts, self.batch_size, bar.update)
+
+
+def _fails_on(backend: Any, texts: list[str], batch_size: int) -> str:
+    """Why ``backend`` cannot encode ``texts`` into one finite vector each, or ``""`` if it can."""
+    try:
+        vectors = np.asarray(backend.encode(texts, batch_size), dtype=np.float32)
+    except Exception as exc:  # noqa: BLE001 - any failure of a third-party runtime only rules that backend out
+        return f"failed on the calibration texts: {exc}"
+    if vectors.shape != (len(texts), backend.dimension) or not np.isfinite(vectors).all():
+        return f"gave unusable vectors on the calibration texts (shape {vectors.shape}, or not finite)"
+    return ""

@@ -105,6 +105,24 @@ def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
             assert "bf16" not in counts and "f16" not in counts
         if name == "openvino-int8" and _has_vnni():  # measured there; elsewhere OpenVINO may widen int8 weights
             assert int8 > 2 * (encoders["openvino-fp32"]._load().kernel_precisions().get("u8", 0) + 1)
+        # The matrix products, by the kernel OpenVINO chose: bf16 ones (AMX or AVX-512) only where asked for.
+        kernels = encoders[name]._load().matmul_kernels()
+        assert sum(kernels.values()) >= 6 * 2  # MiniLM: six layers, each with projections and attention products
+        if name == "openvino-bf16":
+            assert all("bf16" in kernel for kernel in kernels), kernels
+        else:
+            assert not any("bf16" in kernel or "amx" in kernel for kernel in kernels), kernels
+
+
+def test_a_graph_runtime_returning_malformed_output_is_a_clear_error(encoders, monkeypatch):
+    """Seen with OpenVINO when its kernels and oneDNN's disagree about the CPU's instructions (an ISA cap set
+    for one only): it returned hidden states of shape (0, 0, 384). That must be a clear error, not numpy's."""
+    backend = encoders["onnx-fp32"]._load()
+    monkeypatch.setattr(backend, "_infer", lambda arrays, threads: np.zeros((0, 0, 384), dtype=np.float32))
+    with pytest.raises(BackendUnavailable) as err:
+        backend.encode(SENTENCES[:2], 16)
+    text = str(err.value)
+    assert "returned hidden states of shape (0, 0, 384)" in text and "torch-fp32" in text and "How to fix" in text
 
 
 def test_openvino_encoding_sends_nothing(encoders, monkeypatch):
@@ -263,6 +281,59 @@ def test_calibration_is_measured_once_stored_and_redone_when_the_machine_changes
     fake_rates["onnx-fp32"] = fake_rates["openvino-fp32"] = 50.0
     assert Encoder().backend == "torch-fp32" and len(measured) == 2  # another machine: measured again
     assert len(json.loads((tmp_path / calibration.CALIBRATION_FILE).read_text())) == 2  # both kept
+
+
+class _Broken(_Fake):
+    def encode(self, texts, batch_size, progress=None):
+        if self.name == "onnx-int8":
+            raise RuntimeError("illegal instruction in kernel")
+        return np.zeros((0, 4), dtype=np.float32)  # malformed: no vector per text
+
+
+def test_calibration_skips_a_backend_that_fails_on_its_texts(tmp_path, monkeypatch):
+    """A runtime that loads but then fails or returns nonsense on this CPU is ruled out with its reason; the
+    choice is made among the others."""
+    monkeypatch.setenv("CODESEED_HOME", str(tmp_path))
+    monkeypatch.delenv(BACKEND_ENV, raising=False)
+    rates = {"torch-fp32": 100.0, "torch-bf16": 80.0, "onnx-fp32": 250.0, "onnx-int8": 900.0,
+             "openvino-fp32": 240.0, "openvino-bf16": 950.0, "openvino-int8": 901.0}
+    measured: list[list[str]] = []
+
+    def fake_measure(encoders, texts, repeats=2):
+        measured.append(list(encoders))
+        return {n: rates[n] for n in encoders}, {n: e(texts) for n, e in encoders.items()}
+
+    broken = {"onnx-int8", "openvino-bf16"}
+    monkeypatch.setattr("index.encoder.measure", fake_measure)
+    monkeypatch.setattr(Encoder, "_build", lambda self, name: _Broken(name) if name in broken else _Fake(name))
+    encoder = Encoder()
+    assert encoder.backend == "onnx-fp32"  # openvino-int8 disagrees; the two faster ones failed
+    assert measured == [["torch-fp32", "torch-bf16", "onnx-fp32", "openvino-fp32", "openvino-int8"]]
+    skipped = encoder.calibration["skipped"]
+    assert skipped["onnx-int8"] == "failed on the calibration texts: illegal instruction in kernel"
+    assert skipped["openvino-bf16"].startswith("gave unusable vectors") and "(0, 4)" in skipped["openvino-bf16"]
+
+    # The reference is never ruled out this way: if it cannot encode, that is the user's error to see.
+    monkeypatch.setenv("CODESEED_HOME", str(tmp_path / "other"))
+    broken.add("torch-fp32")
+    monkeypatch.setattr(_Broken, "encode", lambda self, texts, batch_size, progress=None: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        Encoder().backend
+
+
+def test_instruction_set_caps_are_part_of_the_machine(monkeypatch):
+    """ONEDNN_MAX_CPU_ISA and the like make the same CPU run other kernels: a calibration made without a cap is
+    not used with one. Without any, the key is what it always was, so stored calibrations stay valid."""
+    for name in calibration.ISA_CAP_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    plain = machine_key("m")
+    assert "isa_caps" not in plain
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI")
+    capped = machine_key("m")
+    assert capped["isa_caps"] == {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_VNNI"}
+    assert calibration.key_id(capped) != calibration.key_id(plain)
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "")  # set but empty: no cap
+    assert machine_key("m") == plain
 
 
 def test_damaged_calibration_file_is_measured_again(tmp_path):
