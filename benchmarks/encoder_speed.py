@@ -1,6 +1,7 @@
 """Embedding speed: every encoder backend against sentence-transformers' fp32 default, in the same run.
 
 Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 16] [--onnx-variants]
+          [--static-int8]
 
 DATA_DIR is the benchmark data folder holding ``nhs-pxtextmining/v6framework_230831.csv`` (its FFT answers,
 the comments the NHS benchmark codes); without it, deterministic synthetic interview-like text is used.
@@ -18,6 +19,12 @@ the transformer exported with eager attention and fused by ONNX Runtime's transf
 bert: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu`` and ``EmbedLayerNormalization`` nodes; the op
 counts are printed), the same fused graph with ``onnx-int8``'s block-wise int8 weights, and the shipped export
 with the thread pool's spinning turned off (``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
+
+``--static-int8`` (needs ``pip install nncf``) adds OpenVINO with int8 *arithmetic*, not only int8 weights:
+the fp32 export quantised by NNCF (``nncf.quantize``, transformer preset, which applies SmoothQuant), its
+activation scales calibrated on 300 further texts of the same source, never the measured ones. Two variants:
+every matrix product in int8, and the same with each layer's feed-forward output product left in fp32. They
+show what int8 arithmetic costs in agreement; codeseed does not ship them.
 
 For each OpenVINO backend it also prints how many of the compiled graph's operations run at each precision
 (OpenVINO's own report of what this CPU runs): ``openvino-int8`` and ``openvino-fp32`` should show no ``bf16``.
@@ -47,6 +54,7 @@ from index.calibration import isa_caps  # noqa: E402
 from index.encoder import BATCH_SIZE  # noqa: E402
 
 NHS_FILE = Path("nhs-pxtextmining") / "v6framework_230831.csv"
+CALIBRATION_TEXTS = 300  # --static-int8's activation scales come from these, after the measured texts
 FLAGS_OF_INTEREST = ("avx2", "avx512f", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 
 
@@ -130,10 +138,12 @@ def versions() -> str:
     return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "openvino", "sentence-transformers"))
 
 
-def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
+def candidates(batch_size: int, workdir: Path | None = None,
+               static_int8: list[str] | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
     """name -> encode function; the baseline first. Loading happens here, outside the timings.
 
-    ``workdir``: a folder for the ``--onnx-variants`` fused model (no variants without it)."""
+    ``workdir``: a folder for the ``--onnx-variants`` fused model (no variants without it). ``static_int8``:
+    texts to calibrate the ``--static-int8`` variants on (none without them)."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -156,6 +166,8 @@ def candidates(batch_size: int, workdir: Path | None = None) -> dict[str, Callab
             kernels = backend.matmul_kernels()
             print(f"{name} runs its matrix products on: {', '.join(f'{k} {v}' for k, v in sorted(kernels.items()))}")
     found[f"auto (picked {auto.backend})"] = auto.encode
+    if static_int8:
+        found.update(static_int8_candidates(static_int8, batch_size))
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
     found["onnx-int8, input order (no length bucketing)"] = lambda texts: _unsorted(int8, texts, batch_size)
     found["onnx-int8, 1 thread"] = lambda texts: _one_thread(int8, texts, batch_size)
@@ -198,6 +210,53 @@ def fused_attention_model(folder: Path, workdir: Path) -> Path:
     if not ops["Attention"]:
         print("warning: the optimizer fused no attention in this export", file=sys.stderr)
     return fused
+
+
+FFN_OUTPUT = r".*layer\.\d+/output/dense/MatMul.*"  # each layer's second feed-forward product in the export
+
+
+def static_int8_candidates(calibration: list[str], batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
+    """OpenVINO running NNCF's statically quantised fp32 export (int8 weights *and* activations)."""
+    try:
+        import nncf
+    except ImportError:
+        print("--static-int8: skipped, it needs NNCF (pip install nncf)", file=sys.stderr)
+        return {}
+    import logging
+
+    import openvino as ov
+
+    from index.onnx_export import ensure_onnx, onnx_plan
+
+    nncf.set_log_level(logging.ERROR)
+    encoder = Encoder(backend="openvino-fp32", batch_size=batch_size)
+    backend = encoder._load()
+    fp32 = ensure_onnx(onnx_plan(encoder.resolved.path), encoder.resolved.identifier, encoder._models_dir())["fp32"]
+    encodings = backend.tokenizer.encode_batch([t.strip() for t in calibration])
+    dataset = nncf.Dataset([backend._arrays([e], len(e.ids)) for e in encodings])
+    core, found = ov.Core(), {}
+    for label, ignored in (("openvino, static int8 (every product)", None),
+                           ("openvino, static int8, FFN output fp32", nncf.IgnoredScope(patterns=[FFN_OUTPUT]))):
+        began = time.perf_counter()
+        quantised = nncf.quantize(core.read_model(str(fp32)), dataset, model_type=nncf.ModelType.TRANSFORMER,
+                                  subset_size=len(calibration), ignored_scope=ignored)
+        requests = {threads: core.compile_model(quantised, "CPU", backend.compile_options(threads))
+                    .create_infer_request() for threads in backend._requests}
+        found[label] = lambda texts, r=requests: _with_requests(backend, r, lambda: backend.encode(texts, batch_size))
+        found[label](["warm up"])  # kernels are chosen on the first run
+        kernels = _with_requests(backend, requests, backend.matmul_kernels)
+        print(f"{label}: quantised in {time.perf_counter() - began:.0f} s on {len(calibration)} texts; matrix "
+              f"products on: {', '.join(f'{k} {v}' for k, v in sorted(kernels.items()))}")
+    return found
+
+
+def _with_requests(backend, requests: dict, call: Callable):
+    saved = backend._requests
+    backend._requests = requests
+    try:
+        return call()
+    finally:
+        backend._requests = saved
 
 
 def _session(path: Path, threads: int, spinning: bool):
@@ -284,15 +343,20 @@ def main() -> None:
     parser.add_argument("--onnx-variants", action="store_true",
                         help="also time onnx-fp32 and onnx-int8 with fused attention, and onnx-fp32 "
                              "with thread spinning off")
+    parser.add_argument("--static-int8", action="store_true",
+                        help="also time OpenVINO with NNCF's static int8 quantisation, calibrated on 300 "
+                             "further texts (needs pip install nncf)")
     args = parser.parse_args()
 
-    texts, source = load_texts(args.data_dir, args.n)
+    texts, source = load_texts(args.data_dir, args.n + CALIBRATION_TEXTS)
+    texts, calibration = texts[: args.n], texts[args.n :]
     print(f"{len(texts)} {source}, mean {np.mean([len(t) for t in texts]):.0f} chars; {args.runs} runs; "
           f"codeseed batch {args.batch_size}")
     print(f"machine: {machine()}")
     print(f"{versions()}; load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     with tempfile.TemporaryDirectory(prefix="encoder-speed-") as workdir:
-        encoders = candidates(args.batch_size, Path(workdir) if args.onnx_variants else None)
+        encoders = candidates(args.batch_size, Path(workdir) if args.onnx_variants else None,
+                              calibration if args.static_int8 else None)
         rates, vectors = run(encoders, texts, args.runs)
     report(rates, vectors)
     print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

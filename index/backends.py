@@ -9,7 +9,7 @@ backend            runtime      precision  notes
 ``onnx-int8``      onnxruntime  int8       the same with block-wise int8 weights and arithmetic; vectors differ slightly
 ``openvino-fp32``  openvino     fp32       the same fp32 export on OpenVINO's CPU runtime
 ``openvino-bf16``  openvino     bf16       that export run in bfloat16 by OpenVINO; only on CPUs that have bf16 natively
-``openvino-int8``  openvino     int8       ``onnx-int8``'s file on OpenVINO (the same int8 arithmetic, other kernels)
+``openvino-int8``  openvino     int8       ``onnx-int8``'s file on OpenVINO: int8 weights, widened to fp32 in its kernels
 =================  ===========  =========  =====================================================================================
 
 The ONNX and OpenVINO backends share the export (:mod:`index.onnx_export`), the tokenisation, the batching
@@ -197,7 +197,8 @@ class GraphBackend:
                 progress(len(rows))
         return out
 
-    def _run(self, encodings: list[Any], width: int, threads: int) -> np.ndarray:
+    def _arrays(self, encodings: list[Any], width: int) -> dict[str, np.ndarray]:
+        """The graph's inputs for one batch, padded to ``width`` tokens."""
         arrays = {n: np.zeros((len(encodings), width), dtype=np.int64) for n in self.input_names}
         for row, enc in enumerate(encodings):
             n = len(enc.ids)
@@ -205,6 +206,10 @@ class GraphBackend:
             arrays["attention_mask"][row, :n] = 1
             if "token_type_ids" in arrays:
                 arrays["token_type_ids"][row, :n] = enc.type_ids
+        return arrays
+
+    def _run(self, encodings: list[Any], width: int, threads: int) -> np.ndarray:
+        arrays = self._arrays(encodings, width)
         hidden = np.asarray(self._infer(arrays, threads), dtype=np.float32)
         if hidden.shape[:2] != (len(encodings), width):
             raise BackendUnavailable(f"{self.library} returned hidden states of shape {hidden.shape} for a batch of "
@@ -247,24 +252,27 @@ class OpenVinoBackend(GraphBackend):
 
     library = "openvino"
 
-    def _prepare(self, path: Path) -> list[str]:
-        ov = self._lib
+    def compile_options(self, threads: int) -> dict[str, Any]:
+        """OpenVINO's settings for this backend's graph on ``threads`` threads."""
         # OpenVINO picks bf16 by itself on CPUs that have it; fp32 and int8 ask for fp32 so they stay what they say.
         precision = "bf16" if self.spec.precision == "bf16" else "f32"
+        return {"INFERENCE_PRECISION_HINT": precision, "PERFORMANCE_HINT": "LATENCY",
+                "INFERENCE_NUM_THREADS": threads}
+
+    def _prepare(self, path: Path) -> list[str]:
+        ov = self._lib
         try:
             core = ov.Core()
             model = core.read_model(str(path))
             self._requests = {}
             for threads in self.threads:
-                compiled = core.compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": precision,
-                                                             "PERFORMANCE_HINT": "LATENCY",
-                                                             "INFERENCE_NUM_THREADS": threads})
+                compiled = core.compile_model(model, "CPU", self.compile_options(threads))
                 self._requests[threads] = compiled.create_infer_request()
         except Exception as exc:  # noqa: BLE001 - a damaged export or an incompatible runtime
             raise BackendUnavailable(f"OpenVINO cannot load {path}: {exc}",
                                      fix=f"delete the folder {path.parent} (it is rebuilt on next use)") from exc
         actual = compiled.get_property("INFERENCE_PRECISION_HINT")
-        if precision == "bf16" and actual != ov.Type.bf16:
+        if self.spec.precision == "bf16" and actual != ov.Type.bf16:
             raise BackendUnavailable(f"OpenVINO runs bf16 only on CPUs with native bf16; this one would run "
                                      f"{actual.get_type_name()}.",
                                      fix="use openvino-fp32 or openvino-int8 (auto chooses by itself)")

@@ -68,7 +68,7 @@ def test_openvino_vectors_agree_with_sentence_transformers_and_int8_with_onnx_ru
     int8 = encoders["openvino-int8"].encode(SENTENCES)
     assert fp32.shape == int8.shape == (len(SENTENCES), 384) and fp32.dtype == int8.dtype == np.float32
     assert _cosines(fp32, reference).min() > 0.9999  # fp32 asked for: OpenVINO must not quietly use bf16
-    assert 0.99 <= _cosines(int8, reference).min() < 0.9999  # really int8 arithmetic, and close enough
+    assert 0.99 <= _cosines(int8, reference).min() < 0.9999  # really int8 weights, and close enough
     # The same int8 file as onnx-int8: the two runtimes agree with each other far better than with fp32.
     assert _cosines(int8, encoders["onnx-int8"].encode(SENTENCES)).min() > 0.999
     try:
@@ -89,7 +89,8 @@ def _has_vnni() -> bool:
 
 def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
     """OpenVINO's own report of the compiled graph: fp32 and int8 never run bf16 kernels (on a bf16 CPU it would
-    switch to them unasked), int8 runs int8 ones (checked on CPUs with VNNI), and bf16, where the CPU has it, bf16."""
+    switch to them unasked), int8 keeps its weights in int8 (checked on CPUs with VNNI; its products run fp32
+    kernels that widen them), and bf16, where the CPU has it, runs bf16."""
     for name in ("openvino-fp32", "openvino-int8", "openvino-bf16"):
         try:
             encoders[name].encode(["warm up"])
@@ -151,16 +152,10 @@ def test_openvino_encoding_sends_nothing(encoders, monkeypatch):
 def test_fused_attention_variant_of_the_speed_benchmark_fuses_and_agrees(encoders, tmp_path):
     """benchmarks/encoder_speed.py --onnx-variants: the eager-attention export is fused by ONNX Runtime's
     transformer optimizer (the default export's attention is not), and its vectors are fp32's."""
-    import importlib.util
-    from pathlib import Path
-
     import onnx
     from sentence_transformers import SentenceTransformer
 
-    path = Path(__file__).resolve().parent.parent / "benchmarks" / "encoder_speed.py"
-    spec = importlib.util.spec_from_file_location("encoder_speed", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _encoder_speed_module()
     folder = encoders["torch-fp32"].resolved.path
     fused = bench.fused_attention_model(folder, tmp_path)
     ops = [node.op_type for node in onnx.load(str(fused)).graph.node]
@@ -172,6 +167,25 @@ def test_fused_attention_variant_of_the_speed_benchmark_fuses_and_agrees(encoder
     alone = np.vstack([bench._with_sessions(backend, sessions, [text], 16) for text in SENTENCES])
     assert _cosines(together, reference).min() > 0.9999
     np.testing.assert_allclose(alone, together, atol=1e-5)  # padding is masked in the fused graph too
+
+
+def _encoder_speed_module():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "encoder_speed.py"
+    spec = importlib.util.spec_from_file_location("encoder_speed", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_static_int8_benchmark_without_nncf_says_what_to_install(monkeypatch, capsys):
+    """benchmarks/encoder_speed.py --static-int8 needs NNCF, which codeseed does not install: it says so and
+    times the rest."""
+    bench = _encoder_speed_module()
+    monkeypatch.setitem(sys.modules, "nncf", None)  # as if NNCF were not installed
+    assert bench.static_int8_candidates(["The staff were kind."], 16) == {}
+    assert "pip install nncf" in capsys.readouterr().err
 
 
 def test_torch_backend_sorts_the_whole_input_and_returns_input_order(encoders):
