@@ -41,7 +41,7 @@ from eval.runner import cross_validate  # noqa: E402
 from eval.scoring import method_metrics  # noqa: E402
 from eval.tune_check import check_tuning  # noqa: E402
 from index import Encoder  # noqa: E402
-from index.tuning import TuneSettings, embedder, fine_tune  # noqa: E402
+from index.tuning import PRECISIONS, TuneSettings, embedder, fine_tune  # noqa: E402
 
 BENCHES = {"annomi": "annomi", "nhs": "nhs_v6"}
 
@@ -134,7 +134,7 @@ def run(key: str, data_dir: Path, args: argparse.Namespace) -> None:
     fold = folds[0]
     train = np.asarray(fold[0])
     settings = TuneSettings(epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, batch=args.batch, seed=args.seed,
-                            balanced=args.balanced)
+                            balanced=args.balanced, precision=args.precision)
     base = Encoder().resolved.path
     print(f"\n{data.name}: {len(train)} training, {len(fold[1])} test segments (fold 1); {settings}", flush=True)
     frozen = measure(data, fold, grouped)
@@ -155,8 +155,12 @@ def run(key: str, data_dir: Path, args: argparse.Namespace) -> None:
               f" -> tuned micro {check.tuned['micro_f1']:.3f} macro {check.tuned['macro_f1']:.3f}; "
               f"{'KEEP' if check.keep else 'NOT KEPT'}: {check.reason}", flush=True)
     began = time.perf_counter()
-    model = fine_tune(base, [data.texts[i] for i in train], data.Y[train], settings, progress=True, desc="tuning")
+    ran: dict = {}
+    model = fine_tune(base, [data.texts[i] for i in train], data.Y[train], settings, progress=True, desc="tuning",
+                      record=ran)
     timings["tuning"] = time.perf_counter() - began
+    steps = ", ".join(f"{k} {v:.2f} s" for k, v in ran.get("step_seconds", {}).items())
+    print(f"  tuned in {ran['precision']}" + (f" (one step measured: {steps})" if steps else ""), flush=True)
     tuned, embed_seconds = tuned_data(data, prototype_texts, embedder(model))
     result = measure(tuned, fold, grouped)
     print(_row(f"tuned, {settings.epochs} epoch(s)", result), flush=True)
@@ -181,6 +185,8 @@ def main() -> None:
     parser.add_argument("--unweighted", dest="balanced", action="store_false",
                         help="the loss without class weights (before rare codes were weighted up)")
     parser.add_argument("--no-check", action="store_true", help="skip the held-out check (half the time)")
+    parser.add_argument("--precision", choices=PRECISIONS, default=d.precision,
+                        help=f"the forward pass's precision while tuning (default {d.precision}: measured)")
     args = parser.parse_args()
     if "OMP_NUM_THREADS" not in os.environ:
         print("note: set OMP_NUM_THREADS=1 on a busy machine (see the docstring)", file=sys.stderr)

@@ -12,7 +12,7 @@ copy is complete on disk: an interrupted tuning leaves the project as it was.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ class TuneReport:
     index: IndexReport | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=dict)  # the precision it ran at, and its measurement
 
 
 def tune_project(project: Project, settings: TuneSettings = TuneSettings(), *, check: bool = True,
@@ -66,8 +67,11 @@ def tune_project(project: Project, settings: TuneSettings = TuneSettings(), *, c
     prototype_texts = [prototype_text(by_id[code]) for code in data.codes]
     base = Encoder(project.settings["model"]).resolved
 
+    training: dict[str, Any] = {}
+
     def tune(texts: list[str], Y: Any):
-        return embedder(fine_tune(base.path, texts, Y, settings, progress=progress, desc="Tuning (held-out check)"))
+        return embedder(fine_tune(base.path, texts, Y, settings, progress=progress, desc="Tuning (held-out check)",
+                                  record=training))
 
     result = None
     if check:
@@ -77,20 +81,24 @@ def tune_project(project: Project, settings: TuneSettings = TuneSettings(), *, c
             raise ProjectError(str(exc), file=str(project.folder),
                                fix="code segments in more documents, or pass --no-check to tune without it") from exc
         if not result.keep:
-            return TuneReport(False, len(data.texts), len(data.codes), result, seconds=time.perf_counter() - began)
-    model = fine_tune(base.path, data.texts, data.Y, settings, progress=progress, desc="Tuning")
+            return TuneReport(False, len(data.texts), len(data.codes), result, seconds=time.perf_counter() - began,
+                              training=training)
+    final = settings
+    if settings.precision == "auto" and training.get("step_seconds"):  # measured in the check: not again
+        final = replace(settings, precision=training["precision"])
+    model = fine_tune(base.path, data.texts, data.Y, final, progress=progress, desc="Tuning", record=training)
     manifest = {
         "base_model": str(project.settings["model"]), "base_identifier": base.identifier,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "trained_on": {"segments": len(data.texts), "codes": list(data.codes), "single_label": single_label(data.Y),
-                       "settings": settings.as_dict()},
+                       "settings": settings.as_dict(), "training": training},
         "check": result.as_dict() if result is not None else None,
     }
     folder = write_tuned(saver(model), project.folder / TUNED_ENCODERS, manifest, sha256_file)
     project.set_tuned_encoder(folder)
     index = project.build_index(progress=progress)
     return TuneReport(True, len(data.texts), len(data.codes), result, folder, index,
-                      seconds=time.perf_counter() - began)
+                      seconds=time.perf_counter() - began, training=training)
 
 
 def untune_project(project: Project, *, progress: bool = False) -> tuple[str | None, IndexReport]:

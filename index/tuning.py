@@ -6,11 +6,16 @@ cross-entropy when every coded segment has exactly one code, a binary cross-entr
 marked "no code applies" then count as negatives of every code), each weighted towards rare codes
 (:func:`class_weights`; ``balanced=False`` for the unweighted loss); AdamW (encoder ``lr``, head ``head_lr``, weight
 decay 0.01), 10% warm-up then linear decay, gradients clipped at 1, batches of similar length (little padding),
-texts cut at ``max_tokens`` while training, fp32, seeded. The head is thrown away: the suggester works on the
+texts cut at ``max_tokens`` while training, seeded. The head is thrown away: the suggester works on the
 tuned encoder's vectors as on the base encoder's.
 
-Cost: about a second per batch of 32 on two cores (forward and backward through MiniLM); ``fine_tune`` shows a
-progress bar with the time left. Nothing is written here: saving is :mod:`index.tuned_model`'s.
+Precision: weights, gradients and the loss are fp32; the forward pass runs in fp32 or in bf16 autocast. bf16 is
+much faster on CPUs that do it natively and several times slower on others, and CPU flags do not tell which, so
+``precision="auto"`` times one step each way on a batch of median length (:func:`measure_precision`, seconds) and
+takes bf16 only where it measured clearly faster (:func:`choose_precision`).
+
+Cost: about a second per batch of 32 on two cores in fp32 (forward and backward through MiniLM); ``fine_tune``
+shows a progress bar with the time left. Nothing is written here: saving is :mod:`index.tuned_model`'s.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ from .backends import offline_environment
 from .errors import ModelError
 
 
+PRECISIONS = ("auto", "fp32", "bf16")
+BF16_MARGIN = 1.2  # "auto" takes bf16 only where a bf16 step measured at least this many times faster than fp32
+PROBE_MIN_STEPS = 20  # fewer steps than this: "auto" trains in fp32 without measuring (the probe would cost more)
+
+
 @dataclass(frozen=True)
 class TuneSettings:
     epochs: int = 2
@@ -37,12 +47,15 @@ class TuneSettings:
     max_tokens: int = 128
     seed: int = 0
     balanced: bool = True  # rare codes weigh more (class_weights); NHS lost less macro-F1 with it
+    precision: str = "auto"  # "fp32", "bf16" (autocast), or "auto": measured on the first batch (measure_precision)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch < 1 or self.max_tokens < 8:
             raise ValueError("epochs and batch must be at least 1, max_tokens at least 8")
         if not (self.lr > 0 and self.head_lr > 0):
             raise ValueError("learning rates must be positive")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,6 +94,11 @@ def class_weights(Y: np.ndarray, *, cap: float = 10.0) -> np.ndarray:
     return np.minimum(weights, cap)
 
 
+def choose_precision(fp32_seconds: float, bf16_seconds: float, *, margin: float = BF16_MARGIN) -> str:
+    """``"bf16"`` where a measured bf16 training step took at most ``1/margin`` of an fp32 one, else ``"fp32"``."""
+    return "bf16" if bf16_seconds * margin <= fp32_seconds else "fp32"
+
+
 def single_label(Y: np.ndarray) -> bool:
     """Every coded segment carries exactly one code (then the head is a softmax over codes)."""
     counts = np.asarray(Y).sum(axis=1)
@@ -88,9 +106,12 @@ def single_label(Y: np.ndarray) -> bool:
 
 
 def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: TuneSettings = TuneSettings(), *,
-              progress: bool = True, desc: str = "Tuning") -> Any:
+              progress: bool = True, desc: str = "Tuning", record: dict[str, Any] | None = None) -> Any:
     """A fine-tuned copy of the sentence-transformers model in ``base_folder`` (a ``SentenceTransformer``, in
-    eval mode), trained on ``texts`` and their codes ``Y`` (segments x codes, 0/1) only."""
+    eval mode), trained on ``texts`` and their codes ``Y`` (segments x codes, 0/1) only.
+
+    ``record``, if given, receives ``precision`` (what the training ran at) and, where it was measured,
+    ``step_seconds`` (one training step in each precision)."""
     offline_environment()
     import torch
     from sentence_transformers import SentenceTransformer
@@ -137,14 +158,34 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: (s + 1) / warm if s < warm else max(0.0, (total - s) / max(1, total - warm)))
     lengths = [len(t) for t in texts]
-    with tqdm(total=total, unit="batch", desc=desc, disable=not progress) as bar:
+
+    def features_of(idx: np.ndarray) -> Any:
+        batch = [texts[i] for i in idx]
+        return model.preprocess(batch) if hasattr(model, "preprocess") else model.tokenize(batch)
+
+    def loss_of(idx: np.ndarray, bf16: bool) -> Any:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):  # weights, gradients and loss stay fp32
+            logits = head(body(features_of(idx))["sentence_embedding"])
+        return loss_fn(logits.float(), target[idx])
+
+    precision, step_seconds = settings.precision, None
+    if precision == "auto":
+        precision = "fp32"
+        if total >= PROBE_MIN_STEPS:
+            model.train()  # measured as it will run: dropout on
+            by_length = rows[np.argsort([lengths[i] for i in rows], kind="stable")]
+            middle = max(0, len(by_length) // 2 - settings.batch // 2)
+            typical = by_length[middle:middle + settings.batch]  # a batch of median length, as training makes
+            step_seconds = measure_precision(lambda bf16: loss_of(typical, bf16), [model, head])
+            precision = choose_precision(step_seconds["fp32"], step_seconds["bf16"])
+    if record is not None:
+        record.update({"precision": precision, **({"step_seconds": step_seconds} if step_seconds else {})})
+    with tqdm(total=total, unit="batch", desc=f"{desc} ({precision})", disable=not progress) as bar:
         for epoch in range(1, settings.epochs + 1):
             model.train()
             losses: list[float] = []
             for idx in length_batches(rng, rows, lengths, settings.batch):
-                batch = [texts[i] for i in idx]
-                features = model.preprocess(batch) if hasattr(model, "preprocess") else model.tokenize(batch)
-                loss = loss_fn(head(body(features)["sentence_embedding"]), target[idx])
+                loss = loss_of(idx, precision == "bf16")
                 optimiser.zero_grad()
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
@@ -156,6 +197,28 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
     model.eval()
     model.max_seq_length = full_length  # the tuned copy reads texts as far as the base model does
     return model
+
+
+def measure_precision(loss_of: Any, modules: list[Any]) -> dict[str, float]:
+    """Seconds of one training step (forward and backward, no update) in fp32 and in bf16 autocast, on the same
+    batch: each warmed once, then timed in turns, the faster of two. Leaves the modules' gradients empty and
+    torch's random state as it was, so the training that follows is the one an fp32 run would do."""
+    import time
+
+    import torch
+
+    state = torch.get_rng_state()
+    best = {"fp32": float("inf"), "bf16": float("inf")}
+    for round_ in range(3):
+        for name in best:
+            began = time.perf_counter()
+            loss_of(name == "bf16").backward()
+            if round_:  # the first round warms each up
+                best[name] = min(best[name], time.perf_counter() - began)
+            for module in modules:
+                module.zero_grad(set_to_none=True)
+    torch.set_rng_state(state)
+    return {name: round(seconds, 4) for name, seconds in best.items()}
 
 
 def saver(model: Any):

@@ -15,7 +15,7 @@ from index import Encoder
 from index.errors import ModelError
 from index.model import resolve_model, sha256_file
 from index.tuned_model import TUNED_MANIFEST, read_manifest, verify_tuned, write_tuned
-from index.tuning import TuneSettings, class_weights, length_batches, single_label
+from index.tuning import TuneSettings, choose_precision, class_weights, length_batches, single_label
 
 
 # -- the keep rule, hand-made cases --------------------------------------------------------------------------------
@@ -69,6 +69,60 @@ def test_settings_refuse_nonsense():
         TuneSettings(epochs=0)
     with pytest.raises(ValueError):
         TuneSettings(lr=0)
+    with pytest.raises(ValueError, match="auto, fp32, bf16, not 'fp16'"):
+        TuneSettings(precision="fp16")
+
+
+@pytest.mark.parametrize("fp32, bf16, chosen", [
+    (1.0, 0.5, "bf16"),          # twice as fast
+    (1.2, 1.0, "bf16"),          # exactly the margin (1.2x)
+    (1.0, 0.9, "fp32"),          # faster, but within the margin
+    (0.5, 1.5, "fp32"),          # a CPU without native bf16: three times slower
+])
+def test_choose_precision_takes_bf16_only_when_clearly_faster(fp32, bf16, chosen):
+    assert choose_precision(fp32, bf16) == chosen
+
+
+def test_training_precision_is_measured_and_the_probe_leaves_no_trace(monkeypatch):
+    """The real model, tiny set. Forced bf16 trains (and differs from fp32, slightly); "auto" below the probe's
+    step count is fp32 without measuring; "auto" that measures and then picks fp32 trains exactly the forced fp32
+    encoder: the probe's gradients and its use of the random generator are gone."""
+    from index import tuning
+    from index.tuning import embedder, fine_tune
+
+    base = Encoder().resolved.path
+    texts = [f"the nurse on ward {i} was kind and patient" for i in range(10)] + ["parking cost far too much"] * 4
+    Y = np.array([[1, 0]] * 10 + [[0, 1]] * 4)
+    probe = ["the car park was expensive", "the staff were lovely"]
+
+    def run(precision: str) -> tuple[np.ndarray, dict]:
+        record: dict = {}
+        model = fine_tune(base, texts, Y, TuneSettings(epochs=1, batch=7, precision=precision), progress=False,
+                          record=record)
+        return embedder(model)(probe), record
+
+    fp32, fp32_record = run("fp32")
+    bf16, bf16_record = run("bf16")
+    assert fp32_record == {"precision": "fp32"} and bf16_record == {"precision": "bf16"}
+    gap = np.abs(fp32 - bf16).max()
+    assert 1e-5 < gap and float(np.min(np.sum(fp32 * bf16, axis=1))) > 0.99
+
+    small, small_record = run("auto")  # 2 steps: under PROBE_MIN_STEPS, no measurement
+    assert small_record == {"precision": "fp32"}
+    np.testing.assert_array_equal(small, fp32)
+
+    monkeypatch.setattr(tuning, "PROBE_MIN_STEPS", 1)
+    monkeypatch.setattr(tuning, "choose_precision", lambda fp32_s, bf16_s: "fp32")
+    measured, measured_record = run("auto")
+    assert measured_record["precision"] == "fp32"
+    assert set(measured_record["step_seconds"]) == {"fp32", "bf16"}
+    assert all(seconds > 0 for seconds in measured_record["step_seconds"].values())
+    np.testing.assert_array_equal(measured, fp32)  # the probe changed nothing
+
+    monkeypatch.setattr(tuning, "choose_precision", lambda fp32_s, bf16_s: "bf16")
+    chosen, chosen_record = run("auto")
+    assert chosen_record["precision"] == "bf16"
+    np.testing.assert_allclose(chosen, bf16, atol=1e-6)
 
 
 # -- the held-out check with a stand-in tuner (exact control over what "tuned" vectors are) --------------------------
@@ -258,6 +312,8 @@ def test_tuned_encoder_is_installed_used_refused_when_changed_and_turned_off(tun
         assert report.installed and report.check is None and report.segments == 48
         manifest = read_manifest(report.folder)
         assert manifest["trained_on"]["segments"] == 48 and manifest["trained_on"]["single_label"]
+        # 6 steps: too few to be worth measuring the precision; fp32, and said so
+        assert manifest["trained_on"]["training"] == report.training == {"precision": "fp32"}
         assert manifest["base_identifier"] == base_id.rsplit("+", 1)[0]
         tuned_id = p.encoder.identifier
         assert tuned_id.startswith("tuned:") and tuned_id.endswith("+torch-fp32")
@@ -313,6 +369,35 @@ def test_the_held_out_check_installs_nothing_unless_it_keeps(tuned_project, monk
             project_tune.untune_project(p)
         else:
             assert p.settings["tuned_encoder"] is None and after == before
+
+
+def test_tuning_measures_its_precision_once_and_records_it(tuned_project, monkeypatch):
+    """With the check, the precision is measured while tuning for the check, and the final tuning runs at the
+    same one without measuring again; the manifest and the command's line say which, with the timings."""
+    import eval.project_tune as project_tune
+    import eval.tune_check as tune_check
+    from cli.tuning import _training_line
+    from index import tuning
+    from index.project import Project
+
+    calls: list[dict] = []
+    real = tuning.measure_precision
+    monkeypatch.setattr(tuning, "PROBE_MIN_STEPS", 1)
+    monkeypatch.setattr(tuning, "measure_precision", lambda *a: calls.append(real(*a)) or calls[-1])
+    monkeypatch.setattr(tune_check, "decide", lambda gain, interval, macro: (True, "kept for this test"))
+    with Project.open(tuned_project) as p:
+        report = project_tune.tune_project(p, TuneSettings(epochs=1, batch=8), check=True, min_segments=20)
+        assert report.installed
+        assert len(calls) == 1  # the check's tuning measured; the final one reused its choice
+        training = read_manifest(report.folder)["trained_on"]["training"]
+        assert training == report.training and training["step_seconds"] == calls[0]
+        chosen = training["precision"]
+        assert chosen == ("bf16" if calls[0]["bf16"] * tuning.BF16_MARGIN <= calls[0]["fp32"] else "fp32")
+        other = "fp32" if chosen == "bf16" else "bf16"
+        assert _training_line(training) == (f"Tuned in {chosen} (one step took {calls[0][chosen]:.2f} s; "
+                                            f"{calls[0][other]:.2f} s in {other}).")
+        project_tune.untune_project(p)
+    assert _training_line({"precision": "fp32"}) == "Tuned in fp32."
 
 
 def test_tuned_method_in_eval_tunes_inside_each_training_fold_only(monkeypatch):
