@@ -73,6 +73,25 @@ def test_settings_refuse_nonsense():
         TuneSettings(precision="fp16")
 
 
+def test_tuning_uses_the_fused_adamw_where_torch_has_it(monkeypatch):
+    import torch
+
+    from index.tuning import _adamw
+
+    params = [torch.nn.Parameter(torch.ones(3))]
+    assert _adamw(torch, [{"params": params, "lr": 0.1}]).defaults["fused"] is True  # torch >= 2.4 on the CPU
+    real = torch.optim.AdamW
+
+    def no_fused(groups, **options):
+        if options.get("fused"):
+            raise RuntimeError("`fused=True` requires all the params to be floating point Tensors of supported devices")
+        return real(groups, **options)
+
+    monkeypatch.setattr(torch.optim, "AdamW", no_fused)
+    plain = _adamw(torch, [{"params": params, "lr": 0.1}])
+    assert not plain.defaults.get("fused") and plain.defaults["weight_decay"] == 0.01
+
+
 @pytest.mark.parametrize("fp32, bf16, chosen", [
     (1.0, 0.5, "bf16"),          # twice as fast
     (1.2, 1.0, "bf16"),          # exactly the margin (1.2x)
