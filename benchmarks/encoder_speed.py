@@ -1,7 +1,7 @@
 """Embedding speed: every encoder backend against sentence-transformers' fp32 default, in the same run.
 
 Run:  python benchmarks/encoder_speed.py [DATA_DIR] [--n 2000] [--runs 3] [--batch-size 16] [--onnx-variants]
-          [--static-int8]
+          [--int8-groups] [--static-int8]
 
 DATA_DIR is the benchmark data folder holding ``nhs-pxtextmining/v6framework_230831.csv`` (its FFT answers,
 the comments the NHS benchmark codes); without it, deterministic synthetic interview-like text is used.
@@ -19,6 +19,12 @@ the transformer exported with eager attention and fused by ONNX Runtime's transf
 bert: ``Attention``, ``SkipLayerNormalization``, ``BiasGelu`` and ``EmbedLayerNormalization`` nodes; the op
 counts are printed), the same fused graph with ``onnx-int8``'s block-wise int8 weights, and the shipped export
 with the thread pool's spinning turned off (``session.intra_op.allow_spinning=0``). The fused model is built in a temporary folder on each run (seconds).
+
+``--int8-groups`` adds ``openvino-int8`` as it could be set: OpenVINO quantises the activations of a product with
+int8 weights on the fly, in groups as long as the weights' blocks (its dynamic quantisation, on CPUs with VNNI or
+AMX), and multiplies in int8. The candidates: that turned off (``DYNAMIC_QUANTIZATION_GROUP_SIZE`` 0: int8
+weights widened to fp32), and the weights in blocks of 64 and 128 with groups to match (fewer scales: faster,
+less exact). The files are built in a temporary folder on each run (seconds).
 
 ``--static-int8`` (needs ``pip install nncf``) adds OpenVINO with int8 *arithmetic*, not only int8 weights:
 the fp32 export quantised by NNCF (``nncf.quantize``, transformer preset, which applies SmoothQuant), its
@@ -138,12 +144,13 @@ def versions() -> str:
     return ", ".join(f"{p} {md.version(p)}" for p in ("torch", "onnxruntime", "openvino", "sentence-transformers"))
 
 
-def candidates(batch_size: int, workdir: Path | None = None,
-               static_int8: list[str] | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
+def candidates(batch_size: int, workdir: Path | None = None, static_int8: list[str] | None = None,
+               int8_groups: Path | None = None) -> dict[str, Callable[[list[str]], np.ndarray]]:
     """name -> encode function; the baseline first. Loading happens here, outside the timings.
 
     ``workdir``: a folder for the ``--onnx-variants`` fused model (no variants without it). ``static_int8``:
-    texts to calibrate the ``--static-int8`` variants on (none without them)."""
+    texts to calibrate the ``--static-int8`` variants on (none without them). ``int8_groups``: a folder for the
+    ``--int8-groups`` files (none without it)."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
@@ -154,7 +161,7 @@ def candidates(batch_size: int, workdir: Path | None = None,
     for name in SPECS:
         encoder = Encoder(backend=name, batch_size=batch_size)
         try:
-            encoder.encode(["warm up"])
+            encoder.encode(["warm up"] * 8)  # a batch, so the all-threads graph runs and its kernels are chosen
         except BackendUnavailable as exc:
             print(f"{name}: skipped, {exc.message}", file=sys.stderr)
             continue
@@ -166,6 +173,8 @@ def candidates(batch_size: int, workdir: Path | None = None,
             kernels = backend.matmul_kernels()
             print(f"{name} runs its matrix products on: {', '.join(f'{k} {v}' for k, v in sorted(kernels.items()))}")
     found[f"auto (picked {auto.backend})"] = auto.encode
+    if int8_groups is not None:
+        found.update(int8_group_candidates(int8_groups, batch_size))
     if static_int8:
         found.update(static_int8_candidates(static_int8, batch_size))
     int8 = Encoder(backend="onnx-int8", batch_size=batch_size)._load()
@@ -212,6 +221,30 @@ def fused_attention_model(folder: Path, workdir: Path) -> Path:
     return fused
 
 
+def int8_group_candidates(workdir: Path, batch_size: int) -> dict[str, Callable[[list[str]], np.ndarray]]:
+    """``openvino-int8`` without OpenVINO's dynamic quantisation, and with coarser weight blocks and groups."""
+    import openvino as ov
+
+    from index.onnx_export import BLOCK, _quantise, ensure_onnx, onnx_plan
+
+    encoder = Encoder(backend="openvino-int8", batch_size=batch_size)
+    backend = encoder._load()
+    files = ensure_onnx(onnx_plan(encoder.resolved.path), encoder.resolved.identifier, encoder._models_dir())
+    core, found = ov.Core(), {}
+    for label, path, groups in (("openvino-int8, no dynamic quantisation", files["int8"], 0),
+                                ("openvino-int8, blocks and groups of 64", workdir / "int8-64.onnx", 64),
+                                ("openvino-int8, blocks and groups of 128", workdir / "int8-128.onnx", 128)):
+        if groups and groups != BLOCK:
+            _quantise(files["fp32"], path, block=groups)
+        model = core.read_model(str(path))
+        options = {"DYNAMIC_QUANTIZATION_GROUP_SIZE": str(groups)}
+        requests = {threads: core.compile_model(model, "CPU", {**backend.compile_options(threads), **options})
+                    .create_infer_request() for threads in backend._requests}
+        found[label] = lambda texts, r=requests: _with_requests(backend, r, lambda: backend.encode(texts, batch_size))
+        found[label](["warm up"] * 8)
+    return found
+
+
 FFN_OUTPUT = r".*layer\.\d+/output/dense/MatMul.*"  # each layer's second feed-forward product in the export
 
 
@@ -243,7 +276,7 @@ def static_int8_candidates(calibration: list[str], batch_size: int) -> dict[str,
         requests = {threads: core.compile_model(quantised, "CPU", backend.compile_options(threads))
                     .create_infer_request() for threads in backend._requests}
         found[label] = lambda texts, r=requests: _with_requests(backend, r, lambda: backend.encode(texts, batch_size))
-        found[label](["warm up"])  # kernels are chosen on the first run
+        found[label](["warm up"] * 8)  # kernels are chosen on the first run of the all-threads graph
         kernels = _with_requests(backend, requests, backend.matmul_kernels)
         print(f"{label}: quantised in {time.perf_counter() - began:.0f} s on {len(calibration)} texts; matrix "
               f"products on: {', '.join(f'{k} {v}' for k, v in sorted(kernels.items()))}")
@@ -343,6 +376,9 @@ def main() -> None:
     parser.add_argument("--onnx-variants", action="store_true",
                         help="also time onnx-fp32 and onnx-int8 with fused attention, and onnx-fp32 "
                              "with thread spinning off")
+    parser.add_argument("--int8-groups", action="store_true",
+                        help="also time openvino-int8 without OpenVINO's dynamic quantisation, and with weight "
+                             "blocks and activation groups of 64 and 128")
     parser.add_argument("--static-int8", action="store_true",
                         help="also time OpenVINO with NNCF's static int8 quantisation, calibrated on 300 "
                              "further texts (needs pip install nncf)")
@@ -356,7 +392,7 @@ def main() -> None:
     print(f"{versions()}; load average before: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     with tempfile.TemporaryDirectory(prefix="encoder-speed-") as workdir:
         encoders = candidates(args.batch_size, Path(workdir) if args.onnx_variants else None,
-                              calibration if args.static_int8 else None)
+                              calibration if args.static_int8 else None, Path(workdir) if args.int8_groups else None)
         rates, vectors = run(encoders, texts, args.runs)
     report(rates, vectors)
     print(f"load average after: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")

@@ -9,7 +9,7 @@ backend            runtime      precision  notes
 ``onnx-int8``      onnxruntime  int8       the same with block-wise int8 weights and arithmetic; vectors differ slightly
 ``openvino-fp32``  openvino     fp32       the same fp32 export on OpenVINO's CPU runtime
 ``openvino-bf16``  openvino     bf16       that export run in bfloat16 by OpenVINO; only on CPUs that have bf16 natively
-``openvino-int8``  openvino     int8       ``onnx-int8``'s file on OpenVINO: int8 weights, widened to fp32 in its kernels
+``openvino-int8``  openvino     int8       ``onnx-int8``'s file on OpenVINO (int8 arithmetic where the CPU has VNNI or AMX)
 =================  ===========  =========  =====================================================================================
 
 The ONNX and OpenVINO backends share the export (:mod:`index.onnx_export`), the tokenisation, the batching
@@ -282,8 +282,9 @@ class OpenVinoBackend(GraphBackend):
         return self._requests[threads].infer(arrays)[0]
 
     def _runtime_ops(self) -> list[dict[str, str]]:
-        """Each operation of the compiled graph as OpenVINO's runtime model describes it (strings)."""
-        request = next(iter(self._requests.values()))
+        """Each operation of the compiled graph that encodes batches (all threads) as OpenVINO's runtime model
+        describes it (strings). Kernels are chosen on the first run: before it they read ``undef_...``."""
+        request = self._requests[max(self._requests)]
         return [{key: value.astype(str) for key, value in op.get_rt_info().items()}
                 for op in request.get_compiled_model().get_runtime_model().get_ordered_ops()]
 
@@ -299,7 +300,8 @@ class OpenVinoBackend(GraphBackend):
     def matmul_kernels(self) -> dict[str, int]:
         """How many of the matrix products (``FullyConnected`` and ``MatMul``: nearly all the arithmetic) run on
         each kernel, by OpenVINO's name for it: ``brgemm_avx512_f32``, ``brgemm_avx512_amx_bf16``, ... The name
-        says which instructions (AVX2, AVX-512, AMX) and number type the CPU really uses."""
+        says which instructions (AVX2, AVX-512, AMX) the CPU really uses. It does not show OpenVINO's dynamic
+        quantisation: ``openvino-int8``'s products multiply in int8 on CPUs with VNNI and still read ``_f32``."""
         counts: dict[str, int] = {}
         for info in self._runtime_ops():
             if info.get("layerType") in ("FullyConnected", "MatMul") and "primitiveType" in info:

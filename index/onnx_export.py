@@ -209,8 +209,8 @@ def _export(plan: OnnxPlan, target: Path, attention: str | None = None) -> None:
                           output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=OPSET, dynamo=False)
 
 
-def _quantise(source: Path, target: Path) -> None:
-    """int8 weights in blocks of ``BLOCK`` along the input dimension, int8 arithmetic (accuracy level 4).
+def _quantise(source: Path, target: Path, block: int = BLOCK) -> None:
+    """int8 weights in blocks of ``block`` along the input dimension, int8 arithmetic (accuracy level 4).
 
     Why not ``quantize_dynamic``: it scales activations per tensor over the whole batch, so MiniLM's vectors
     drifted to cosine 0.96 (mean 0.99) from fp32 on NHS comments and changed with the other texts in the batch.
@@ -228,7 +228,7 @@ def _quantise(source: Path, target: Path) -> None:
 
         root.handlers[:] = handlers
         root.setLevel(max(level, logging.WARNING))
-        quantiser = MatMulNBitsQuantizer(onnx.load(str(source)), bits=8, block_size=BLOCK, is_symmetric=True,
+        quantiser = MatMulNBitsQuantizer(onnx.load(str(source)), bits=8, block_size=block, is_symmetric=True,
                                          accuracy_level=4)
         quantiser.process()
         quantiser.model.save_model_to_file(str(target), use_external_data_format=False)

@@ -68,7 +68,7 @@ def test_openvino_vectors_agree_with_sentence_transformers_and_int8_with_onnx_ru
     int8 = encoders["openvino-int8"].encode(SENTENCES)
     assert fp32.shape == int8.shape == (len(SENTENCES), 384) and fp32.dtype == int8.dtype == np.float32
     assert _cosines(fp32, reference).min() > 0.9999  # fp32 asked for: OpenVINO must not quietly use bf16
-    assert 0.99 <= _cosines(int8, reference).min() < 0.9999  # really int8 weights, and close enough
+    assert 0.99 <= _cosines(int8, reference).min() < 0.9999  # really int8, and close enough
     # The same int8 file as onnx-int8: the two runtimes agree with each other far better than with fp32.
     assert _cosines(int8, encoders["onnx-int8"].encode(SENTENCES)).min() > 0.999
     try:
@@ -89,11 +89,11 @@ def _has_vnni() -> bool:
 
 def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
     """OpenVINO's own report of the compiled graph: fp32 and int8 never run bf16 kernels (on a bf16 CPU it would
-    switch to them unasked), int8 keeps its weights in int8 (checked on CPUs with VNNI; its products run fp32
-    kernels that widen them), and bf16, where the CPU has it, runs bf16."""
+    switch to them unasked), int8 keeps its weights in int8 (checked on CPUs with VNNI), and bf16, where the CPU
+    has it, runs bf16."""
     for name in ("openvino-fp32", "openvino-int8", "openvino-bf16"):
         try:
-            encoders[name].encode(["warm up"])
+            encoders[name].encode(SENTENCES * 2)  # a batch: the all-threads graph, whose kernels are reported
         except BackendUnavailable:
             assert name == "openvino-bf16"  # a CPU without native bf16
             continue
@@ -109,6 +109,7 @@ def test_openvino_backends_run_the_precision_they_are_named_for(encoders):
         # The matrix products, by the kernel OpenVINO chose: bf16 ones (AMX or AVX-512) only where asked for.
         kernels = encoders[name]._load().matmul_kernels()
         assert sum(kernels.values()) >= 6 * 2  # MiniLM: six layers, each with projections and attention products
+        assert not any(kernel.startswith("undef") for kernel in kernels), kernels  # chosen: the graph has run
         if name == "openvino-bf16":
             assert all("bf16" in kernel for kernel in kernels), kernels
         else:
@@ -177,6 +178,24 @@ def _encoder_speed_module():
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     return bench
+
+
+def test_int8_group_variants_of_the_speed_benchmark(encoders, tmp_path):
+    """benchmarks/encoder_speed.py --int8-groups: each variant agrees with fp32, and on CPUs with VNNI turning
+    OpenVINO's dynamic quantisation off brings openvino-int8's vectors closer to fp32 (it was multiplying in
+    int8, whatever its kernels' names say)."""
+    bench = _encoder_speed_module()
+    found = bench.int8_group_candidates(tmp_path, 16)
+    assert list(found) == ["openvino-int8, no dynamic quantisation", "openvino-int8, blocks and groups of 64",
+                           "openvino-int8, blocks and groups of 128"]
+    assert (tmp_path / "int8-64.onnx").exists() and (tmp_path / "int8-128.onnx").exists()
+    reference = encoders["torch-fp32"].encode(SENTENCES)
+    for label, encode in found.items():
+        assert _cosines(encode(SENTENCES), reference).min() > 0.99, label
+    if _has_vnni():
+        shipped = _cosines(encoders["openvino-int8"].encode(SENTENCES), reference).mean()
+        off = _cosines(found["openvino-int8, no dynamic quantisation"](SENTENCES), reference).mean()
+        assert off > shipped
 
 
 def test_static_int8_benchmark_without_nncf_says_what_to_install(monkeypatch, capsys):
