@@ -176,8 +176,12 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
             by_length = rows[np.argsort([lengths[i] for i in rows], kind="stable")]
             middle = max(0, len(by_length) // 2 - settings.batch // 2)
             typical = by_length[middle:middle + settings.batch]  # a batch of median length, as training makes
-            step_seconds = measure_precision(lambda bf16: loss_of(typical, bf16), [model, head])
-            precision = choose_precision(step_seconds["fp32"], step_seconds["bf16"])
+            try:
+                step_seconds = measure_precision(lambda bf16: loss_of(typical, bf16), [model, head])
+            except RuntimeError:  # a torch build without bf16 autocast on this CPU: fp32, as before
+                step_seconds = None
+            else:
+                precision = choose_precision(step_seconds["fp32"], step_seconds["bf16"])
     if record is not None:
         record.update({"precision": precision, **({"step_seconds": step_seconds} if step_seconds else {})})
     with tqdm(total=total, unit="batch", desc=f"{desc} ({precision})", disable=not progress) as bar:
@@ -218,15 +222,19 @@ def measure_precision(loss_of: Any, modules: list[Any]) -> dict[str, float]:
 
     state = torch.get_rng_state()
     best = {"fp32": float("inf"), "bf16": float("inf")}
-    for round_ in range(3):
-        for name in best:
-            began = time.perf_counter()
-            loss_of(name == "bf16").backward()
-            if round_:  # the first round warms each up
-                best[name] = min(best[name], time.perf_counter() - began)
-            for module in modules:
-                module.zero_grad(set_to_none=True)
-    torch.set_rng_state(state)
+    try:
+        for round_ in range(3):
+            for name in best:
+                began = time.perf_counter()
+                loss_of(name == "bf16").backward()
+                if round_:  # the first round warms each up
+                    best[name] = min(best[name], time.perf_counter() - began)
+                for module in modules:
+                    module.zero_grad(set_to_none=True)
+    finally:  # also when a step fails: the training that follows must not see the probe
+        for module in modules:
+            module.zero_grad(set_to_none=True)
+        torch.set_rng_state(state)
     return {name: round(seconds, 4) for name, seconds in best.items()}
 
 

@@ -143,6 +143,20 @@ def test_training_precision_is_measured_and_the_probe_leaves_no_trace(monkeypatc
     assert chosen_record["precision"] == "bf16"
     np.testing.assert_allclose(chosen, bf16, atol=1e-6)
 
+    real_measure = tuning.measure_precision
+
+    def no_bf16(loss_of, modules):  # the real probe, whose bf16 step fails after its fp32 one ran
+        def failing(bf16):
+            if bf16:
+                raise RuntimeError("CPU autocast does not support bfloat16 here")
+            return loss_of(bf16)
+        return real_measure(failing, modules)
+
+    monkeypatch.setattr(tuning, "measure_precision", no_bf16)  # fp32, not a crash, and no trace of the probe
+    failed, failed_record = run("auto")
+    assert failed_record == {"precision": "fp32"}
+    np.testing.assert_array_equal(failed, fp32)
+
 
 # -- the held-out check with a stand-in tuner (exact control over what "tuned" vectors are) --------------------------
 def _data(n_docs: int = 10, per_doc: int = 12, noise: float = 1.2, seed: int = 0) -> CodedData:
