@@ -34,6 +34,10 @@ show what int8 arithmetic costs in agreement; codeseed does not ship them.
 
 For each OpenVINO backend it also prints how many of the compiled graph's operations run at each precision
 (OpenVINO's own report of what this CPU runs): ``openvino-int8`` and ``openvino-fp32`` should show no ``bf16``.
+It prints the kernels the matrix products run on, whose names say the instructions (``avx2``, ``avx512``,
+``amx``) but not OpenVINO's dynamic quantisation (int8 products still read ``_f32``), and any instruction-set
+cap set in the environment (``ONEDNN_MAX_CPU_ISA``, ``OV_CPU_MAX_ISA``, ``MKL_ENABLE_INSTRUCTIONS``: set them
+together to imitate a CPU with fewer instructions; docs/benchmarks.md shows how).
 """
 
 from __future__ import annotations
