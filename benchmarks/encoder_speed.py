@@ -287,13 +287,18 @@ def static_int8_candidates(calibration: list[str], batch_size: int) -> dict[str,
     return found
 
 
-def _with_requests(backend, requests: dict, call: Callable):
-    saved = backend._requests
-    backend._requests = requests
+def _swapped(backend, attribute: str, value, call: Callable):
+    """``call()`` with ``backend.<attribute>`` set to ``value`` for its duration (sessions, requests, threads)."""
+    saved = getattr(backend, attribute)
+    setattr(backend, attribute, value)
     try:
         return call()
     finally:
-        backend._requests = saved
+        setattr(backend, attribute, saved)
+
+
+def _with_requests(backend, requests: dict, call: Callable):
+    return _swapped(backend, "_requests", requests, call)
 
 
 def _session(path: Path, threads: int, spinning: bool):
@@ -309,12 +314,7 @@ def _session(path: Path, threads: int, spinning: bool):
 
 
 def _with_sessions(backend, sessions: dict, texts: list[str], batch_size: int) -> np.ndarray:
-    saved = backend._sessions
-    backend._sessions = sessions
-    try:
-        return backend.encode(texts, batch_size)
-    finally:
-        backend._sessions = saved
+    return _swapped(backend, "_sessions", sessions, lambda: backend.encode(texts, batch_size))
 
 
 def _unsorted(backend, texts: list[str], batch_size: int) -> np.ndarray:
@@ -325,12 +325,7 @@ def _unsorted(backend, texts: list[str], batch_size: int) -> np.ndarray:
 
 
 def _one_thread(backend, texts: list[str], batch_size: int) -> np.ndarray:
-    threads = backend.threads
-    backend.threads = [1]
-    try:
-        return backend.encode(texts, batch_size)
-    finally:
-        backend.threads = threads
+    return _swapped(backend, "threads", [1], lambda: backend.encode(texts, batch_size))
 
 
 def neighbour_overlap(a: np.ndarray, b: np.ndarray, k: int = 10) -> float:

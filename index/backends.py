@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,25 +289,22 @@ class OpenVinoBackend(GraphBackend):
         return [{key: value.astype(str) for key, value in op.get_rt_info().items()}
                 for op in request.get_compiled_model().get_runtime_model().get_ordered_ops()]
 
+    def _count(self, field: str, layers: tuple[str, ...] | None = None) -> dict[str, int]:
+        """How many operations (of ``layers``, or all) have each value of their runtime ``field``."""
+        return dict(Counter(info[field] for info in self._runtime_ops()
+                            if field in info and (layers is None or info.get("layerType") in layers)))
+
     def kernel_precisions(self) -> dict[str, int]:
         """How many operations of the compiled graph run at each precision (``f32``, ``u8``, ``bf16``, ...), as
         OpenVINO reports them: what this CPU actually runs, whatever was asked."""
-        counts: dict[str, int] = {}
-        for info in self._runtime_ops():
-            if "runtimePrecision" in info:
-                counts[info["runtimePrecision"]] = counts.get(info["runtimePrecision"], 0) + 1
-        return counts
+        return self._count("runtimePrecision")
 
     def matmul_kernels(self) -> dict[str, int]:
         """How many of the matrix products (``FullyConnected`` and ``MatMul``: nearly all the arithmetic) run on
         each kernel, by OpenVINO's name for it: ``brgemm_avx512_f32``, ``brgemm_avx512_amx_bf16``, ... The name
         says which instructions (AVX2, AVX-512, AMX) the CPU really uses. It does not show OpenVINO's dynamic
         quantisation: ``openvino-int8``'s products multiply in int8 on CPUs with VNNI and still read ``_f32``."""
-        counts: dict[str, int] = {}
-        for info in self._runtime_ops():
-            if info.get("layerType") in ("FullyConnected", "MatMul") and "primitiveType" in info:
-                counts[info["primitiveType"]] = counts.get(info["primitiveType"], 0) + 1
-        return counts
+        return self._count("primitiveType", ("FullyConnected", "MatMul"))
 
 
 def load_backend(name: str, folder: Path, identifier: str, cache_dir: Path) -> TorchBackend | GraphBackend:

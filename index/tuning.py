@@ -10,8 +10,8 @@ texts cut at ``max_tokens`` while training, seeded. The head is thrown away: the
 tuned encoder's vectors as on the base encoder's.
 
 Precision: weights, gradients and the loss are fp32; the forward pass runs in fp32 or in bf16 autocast. bf16 is
-much faster on CPUs that do it natively and several times slower on others, and CPU flags do not tell which, so
-``precision="auto"`` times one step each way on a batch of median length (:func:`measure_precision`, seconds) and
+faster on CPUs that do it natively and several times slower on others, and CPU flags do not tell which, so
+``precision="auto"`` times one step each way on a batch of median length (:func:`auto_precision`, seconds) and
 takes bf16 only where it measured clearly faster (:func:`choose_precision`).
 
 Cost: about a second per batch of 32 on two cores in fp32 (forward and backward through MiniLM); ``fine_tune``
@@ -47,7 +47,7 @@ class TuneSettings:
     max_tokens: int = 128
     seed: int = 0
     balanced: bool = True  # rare codes weigh more (class_weights); NHS lost less macro-F1 with it
-    precision: str = "auto"  # "fp32", "bf16" (autocast), or "auto": measured on the first batch (measure_precision)
+    precision: str = "auto"  # "fp32", "bf16" (autocast), or "auto": measured on one batch (auto_precision)
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch < 1 or self.max_tokens < 8:
@@ -170,18 +170,9 @@ def fine_tune(base_folder: Path, texts: Sequence[str], Y: np.ndarray, settings: 
 
     precision, step_seconds = settings.precision, None
     if precision == "auto":
-        precision = "fp32"
-        if total >= PROBE_MIN_STEPS:
-            model.train()  # measured as it will run: dropout on
-            by_length = rows[np.argsort([lengths[i] for i in rows], kind="stable")]
-            middle = max(0, len(by_length) // 2 - settings.batch // 2)
-            typical = by_length[middle:middle + settings.batch]  # a batch of median length, as training makes
-            try:
-                step_seconds = measure_precision(lambda bf16: loss_of(typical, bf16), [model, head])
-            except RuntimeError:  # a torch build without bf16 autocast on this CPU: fp32, as before
-                step_seconds = None
-            else:
-                precision = choose_precision(step_seconds["fp32"], step_seconds["bf16"])
+        model.train()  # measured as it will run: dropout on
+        typical = median_batch(rows, lengths, settings.batch)
+        precision, step_seconds = auto_precision(total, lambda bf16: loss_of(typical, bf16), [model, head])
     if record is not None:
         record.update({"precision": precision, **({"step_seconds": step_seconds} if step_seconds else {})})
     with tqdm(total=total, unit="batch", desc=f"{desc} ({precision})", disable=not progress) as bar:
@@ -212,6 +203,25 @@ def _adamw(torch: Any, groups: list[dict[str, Any]]) -> Any:
         return torch.optim.AdamW(groups, weight_decay=0.01)
 
 
+def median_batch(rows: np.ndarray, lengths: Sequence[int], size: int) -> np.ndarray:
+    """``size`` of ``rows`` around the median length: a batch like those :func:`length_batches` makes."""
+    by_length = np.asarray(rows)[np.argsort([lengths[i] for i in rows], kind="stable")]
+    start = max(0, len(by_length) // 2 - size // 2)
+    return by_length[start:start + size]
+
+
+def auto_precision(steps: int, loss_of: Any, modules: list[Any]) -> tuple[str, dict[str, float] | None]:
+    """``precision="auto"``: fp32 unmeasured for fewer than ``PROBE_MIN_STEPS`` steps or where the probe fails
+    (a torch without bf16 autocast on this CPU); else the measured choice, with its measurement."""
+    if steps < PROBE_MIN_STEPS:
+        return "fp32", None
+    try:
+        seconds = measure_precision(loss_of, modules)
+    except RuntimeError:
+        return "fp32", None
+    return choose_precision(seconds["fp32"], seconds["bf16"]), seconds
+
+
 def measure_precision(loss_of: Any, modules: list[Any]) -> dict[str, float]:
     """Seconds of one training step (forward and backward, no update) in fp32 and in bf16 autocast, on the same
     batch: each warmed once, then timed in turns, the faster of two. Leaves the modules' gradients empty and
@@ -229,8 +239,6 @@ def measure_precision(loss_of: Any, modules: list[Any]) -> dict[str, float]:
                 loss_of(name == "bf16").backward()
                 if round_:  # the first round warms each up
                     best[name] = min(best[name], time.perf_counter() - began)
-                for module in modules:
-                    module.zero_grad(set_to_none=True)
     finally:  # also when a step fails: the training that follows must not see the probe
         for module in modules:
             module.zero_grad(set_to_none=True)
